@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: Apache-2.0
+# airlock: `make` builds build/airlock; `make check` runs every suite;
+# `make static` builds the static binary; `make demo` runs the example.
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+VERSION := $(shell cat VERSION)
+PKGS := libcurl openssl jansson yaml-0.1 expat zlib minizip
+CC ?= cc
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
+BASE_CFLAGS := -std=c11 $(WARN) -D_GNU_SOURCE -DAL_VERSION='"$(VERSION)"' -Isrc $(PKG_CFLAGS)
+CFLAGS ?= -O2 -g
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+
+LIB_SRC := $(sort $(shell find src -name '*.c' ! -name main.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=build/obj/%.o)
+SAN_OBJ := $(LIB_SRC:%.c=build/san/%.o)
+UNIT_OBJ := $(UNIT_SRC:%.c=build/san/%.o)
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TOOLS := $(TOOL_SRC:tests/tools/%.c=build/tests/%)
+HDRS := $(shell find src -name '*.h') $(wildcard tests/unit/*.h)
+
+.PHONY: all check unit static image-rootfs demo bench fuzz lint format clean deps
+
+all: build/airlock
+
+build/obj/%.o: %.c $(HDRS) VERSION
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
+
+build/san/%.o: %.c $(HDRS) VERSION
+	@mkdir -p $(dir $@)
+	@echo "  CC-SAN  $<"
+	@$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+build/airlock: build/obj/src/main.o $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The same binary built with ASan+UBSan, for the integration suites.
+build/airlock-san: build/san/src/main.o $(SAN_OBJ)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/tests/unit: $(UNIT_OBJ) $(SAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Small C programs the Node and shell suites drive (e.g. the SigV4 signer).
+build/tests/%: build/san/tests/tools/%.o $(SAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+unit: build/tests/unit
+	./build/tests/unit
+
+# Installs what the suites need (idempotent), then runs them all; the last
+# line is "N passed, N failed".
+check: build/airlock build/airlock-san build/tests/unit $(TOOLS)
+	./scripts/install-deps --test
+	./tests/run-all
+
+deps:
+	./scripts/install-deps
+
+static:
+	./scripts/build-static.sh
+
+image-rootfs:
+	./scripts/image-rootfs.sh
+
+lint:
+	./scripts/lint
+
+format:
+	clang-format -i $(shell find src tests/unit tests/fuzz -name '*.[ch]')
+
+clean:
+	rm -rf build
