@@ -80,3 +80,5 @@ format:
 
 clean:
 	rm -rf build
+
+# --- static build (scripts/build-static.sh drives these) ---
