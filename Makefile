@@ -82,3 +82,31 @@ clean:
 	rm -rf build
 
 # --- static build (scripts/build-static.sh drives these) ---
+# build/airlock-static: main.c and $(LIB_SRC) compiled with BASE_CFLAGS into
+# build/static-obj/, linked -static against the minimal libcurl that the
+# script installs under STATIC_CURL_PREFIX and Debian's static OpenSSL,
+# jansson, libyaml, expat, zlib and minizip, then stripped. glibc's warnings
+# about getaddrinfo/getpwuid/dlopen in static programs are expected (see the
+# script's header: the files and dns NSS modules are built into libc.a).
+STATIC_OBJ := $(addprefix build/static-obj/,$(patsubst %.c,%.o,src/main.c $(LIB_SRC)))
+ifneq ($(STATIC_CURL_PREFIX),)
+STATIC_CURL_LIB := $(STATIC_CURL_PREFIX)/lib/libcurl.a
+STATIC_PKG := PKG_CONFIG_PATH=$(STATIC_CURL_PREFIX)/lib/pkgconfig pkg-config --define-prefix
+STATIC_CFLAGS := -I$(STATIC_CURL_PREFIX)/include -DCURL_STATICLIB $(BASE_CFLAGS) \
+	$(shell $(STATIC_PKG) --cflags $(PKGS))
+STATIC_LIBS := $(shell $(STATIC_PKG) --static --libs $(PKGS))
+
+build/static-obj/%.o: %.c $(HDRS) VERSION $(STATIC_CURL_LIB)
+	@mkdir -p $(dir $@)
+	@echo "  CC-STATIC $<"
+	@$(CC) $(STATIC_CFLAGS) $(CFLAGS) -c $< -o $@
+
+build/airlock-static: $(STATIC_OBJ) $(STATIC_CURL_LIB)
+	@echo "  LD-STATIC $@"
+	@$(CC) -static $(CFLAGS) -o $@ $(STATIC_OBJ) $(STATIC_LIBS)
+	@strip $@
+else
+build/airlock-static:
+	@echo "build/airlock-static: use 'make static' (scripts/build-static.sh sets STATIC_CURL_PREFIX)" >&2
+	@exit 1
+endif

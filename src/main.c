@@ -1,7 +1,182 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * argv and inputs -> options -> command -> exit code. The only place, with
+ * src/gha/, that reads the environment or writes to stdout.
+ */
 #include <stdio.h>
-int main(void)
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "deploy/config.h"
+#include "deploy/options.h"
+#include "gha/commands.h"
+#include "gha/env.h"
+#include "gha/event.h"
+#include "gha/inputs.h"
+#include "gha/outputs.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/secret.h"
+
+struct s_run {
+    struct al_gha_env env;
+    struct al_cli cli;
+    struct al_opt_layer inputs, config_layer, event_layer;
+    struct al_config config;
+    struct al_gha_event event;
+    struct al_opts opts;
+    struct al_outputs outputs;
+    const char *command;
+};
+
+/* Secrets are registered (and masked in Actions) before anything else prints. */
+static int s_register_secrets(const struct al_opt_layer *l)
 {
-    puts("airlock " AL_VERSION);
+    const struct al_opt_def *defs = al_opt_defs();
+    for (int i = 0; i < AL_OPT_COUNT; i++)
+        if (defs[i].secret && l->val[i] && al_secret_add(l->val[i]))
+            return -1;
     return 0;
+}
+
+static int s_register_env_secrets(const struct al_gha_env *e)
+{
+    const char *vals[] = {e->access_key_id, e->secret_access_key, e->session_token,
+                          e->oidc_request_token};
+    for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+        if (vals[i] && al_secret_add(vals[i]))
+            return -1;
+    return 0;
+}
+
+static int s_load_options(struct s_run *r)
+{
+    const char *config_path;
+    if (al_gha_event_load(r->env.event_path, &r->event) ||
+        al_gha_event_to_layer(&r->event, &r->event_layer))
+        return -1;
+    config_path = r->cli.flags.val[AL_OPT_CONFIG] ? r->cli.flags.val[AL_OPT_CONFIG]
+                                                  : r->inputs.val[AL_OPT_CONFIG];
+    if (config_path && *config_path) {
+        if (al_config_load(config_path, &r->config) ||
+            al_config_to_layer(&r->config, &r->config_layer) ||
+            s_register_secrets(&r->config_layer))
+            return -1;
+    }
+    if (al_opts_merge(&r->opts, &r->config_layer) || al_opts_merge(&r->opts, &r->event_layer) ||
+        al_opts_merge(&r->opts, &r->inputs) || al_opts_merge(&r->opts, &r->cli.flags))
+        return -1;
+    /* Values the environment supplies when no input, flag or config did. */
+    if (!r->opts.val[AL_OPT_VERSION] && r->env.actions && r->env.sha &&
+        (al_str_set(&r->opts.val[AL_OPT_VERSION], r->env.sha) ||
+         al_str_set(&r->opts.where[AL_OPT_VERSION], "GITHUB_SHA")))
+        return -1;
+    if (!r->opts.val[AL_OPT_AWS_REGION]) {
+        const char *region = r->env.region ? r->env.region : r->env.default_region;
+        if (region && (al_str_set(&r->opts.val[AL_OPT_AWS_REGION], region) ||
+                       al_str_set(&r->opts.where[AL_OPT_AWS_REGION], "AWS_REGION")))
+            return -1;
+    }
+    if (r->opts.val[AL_OPT_COMMAND] && !r->cli.command)
+        r->command = r->opts.val[AL_OPT_COMMAND];
+    if (al_opts_apply_defaults(&r->opts) || al_opts_validate(&r->opts))
+        return -1;
+    if (!r->command)
+        r->command = al_opts_get(&r->opts, AL_OPT_COMMAND);
+    return 0;
+}
+
+static int s_dispatch(struct s_run *r)
+{
+    /* The pipeline steps arrive with their issues; until then say so plainly. */
+    return al_raise(AL_ERR_NOT_IMPLEMENTED,
+                    "command '%s' is not implemented yet in this build of airlock %s", r->command,
+                    AL_VERSION);
+}
+
+static void s_report_error(const struct s_run *r)
+{
+    const struct al_error *e = al_error_last();
+    struct al_log_where where = {NULL, 0, NULL};
+    char title[96];
+    snprintf(title, sizeof(title), "airlock%s%s", r->command ? " " : "", r->command ? r->command : "");
+    where.title = title;
+    al_log_annotate(AL_LOG_ERROR, &where, "%s", e->msg[0] ? e->msg : al_error_name(e->code));
+}
+
+int main(int argc, char **argv)
+{
+    struct s_run r;
+    int rc = -1;
+    enum al_exit code;
+
+    memset(&r, 0, sizeof(r));
+    al_opt_layer_init(&r.inputs, AL_SRC_INPUT);
+    al_opt_layer_init(&r.config_layer, AL_SRC_CONFIG);
+    al_opt_layer_init(&r.event_layer, AL_SRC_EVENT);
+    al_opts_init(&r.opts);
+    al_outputs_init(&r.outputs);
+    al_gha_env_read(&r.env);
+    if (r.env.actions)
+        al_gha_commands_install(stdout);
+    if (r.env.force_time) {
+        time_t t;
+        if (al_clock_parse(r.env.force_time, &t) == 0)
+            al_clock_pin(t);
+    }
+
+    /* Parse first, but print nothing until every secret is registered. */
+    rc = al_cli_parse(argc, argv, &r.cli);
+    {
+        struct al_error saved = *al_error_last();
+        if (al_gha_inputs_read(&r.inputs) || s_register_secrets(&r.inputs) ||
+            s_register_secrets(&r.cli.flags) || s_register_env_secrets(&r.env))
+            rc = -1;
+        else if (rc)
+            *al_error_mut() = saved;
+    }
+    al_log_set_debug(r.env.runner_debug || r.cli.debug);
+    r.command = r.cli.command;
+    if (rc)
+        goto done;
+
+    if (r.command && strcmp(r.command, "version") == 0) {
+        al_cli_version(stdout);
+        goto done;
+    }
+    if (r.command && strcmp(r.command, "help") == 0) {
+        rc = r.cli.help_json ? al_cli_help_json(stdout) : al_cli_help(stdout, r.cli.help_for);
+        goto done;
+    }
+    if (!r.command && !r.env.actions && argc < 2) {
+        al_cli_help(stderr, NULL);
+        rc = al_raise(AL_ERR_USAGE, "no command given");
+        goto done;
+    }
+    if ((rc = s_load_options(&r)) != 0)
+        goto done;
+    rc = s_dispatch(&r);
+
+done:
+    if (rc)
+        s_report_error(&r);
+    if (r.outputs.names.len) {
+        if (r.env.output_path)
+            al_outputs_write_file(&r.outputs, r.env.output_path);
+        else
+            al_outputs_print(&r.outputs, stdout, r.cli.json);
+    }
+    code = rc ? al_error_exit_code(al_error_last()->code) : AL_EXIT_OK;
+    al_cli_clean_up(&r.cli);
+    al_opt_layer_clean_up(&r.inputs);
+    al_opt_layer_clean_up(&r.config_layer);
+    al_opt_layer_clean_up(&r.event_layer);
+    al_config_clean_up(&r.config);
+    al_gha_event_clean_up(&r.event);
+    al_opts_clean_up(&r.opts);
+    al_outputs_clean_up(&r.outputs);
+    al_secret_clear();
+    return (int)code;
 }
