@@ -13,14 +13,16 @@
 
 #include "util/buf.h"
 
-static const char *const s_commands[] = {"deploy", "rollback", "plan", "releases", "version", "help"};
+static const char *const s_commands[] = { "deploy",   "rollback", "plan",
+                                          "releases", "version",  "help" };
 
 static const char *s_command_help(const char *c)
 {
     if (strcmp(c, "deploy") == 0)
         return "Deploy stacks and the site, verify, record the release (or roll back).";
     if (strcmp(c, "rollback") == 0)
-        return "Restore a recorded release, without a rebuild (--version, --confirmation rollback).";
+        return "Restore a recorded release, without a rebuild (--version, --confirmation "
+               "rollback).";
     if (strcmp(c, "plan") == 0)
         return "Show the change sets and the sync plan; change nothing.";
     if (strcmp(c, "releases") == 0)
@@ -48,7 +50,10 @@ static int s_unknown_flag(const char *flag, const char *command, unsigned bit)
         if (!defs[i].config_only && i != AL_OPT_COMMAND && (defs[i].commands & bit))
             al_buf_printf(&list, "%s--%s", list.len ? ", " : "", defs[i].name);
     al_buf_puts(&list, ", --debug, --json");
-    al_raise(AL_ERR_USAGE, "unknown flag '%.100s' for %s; valid flags: %s", flag, command,
+    al_raise(AL_ERR_USAGE,
+             "unknown flag '%.100s' for %s; valid flags: %s",
+             flag,
+             command,
              al_buf_str(&list));
     al_buf_clean_up(&list);
     return -1;
@@ -88,8 +93,8 @@ int al_cli_parse(int argc, char **argv, struct al_cli *cli)
             continue;
         }
         if (strncmp(arg, "--", 2) != 0)
-            return al_raise(AL_ERR_USAGE, "unexpected argument '%.100s'; options are --name value",
-                            arg);
+            return al_raise(
+              AL_ERR_USAGE, "unexpected argument '%.100s'; options are --name value", arg);
         arg += 2;
         eq = strchr(arg, '=');
         n = eq ? (size_t)(eq - arg) : strlen(arg);
@@ -100,8 +105,10 @@ int al_cli_parse(int argc, char **argv, struct al_cli *cli)
         if (strcmp(name, "debug") == 0 || strcmp(name, "json") == 0) {
             bool on = true;
             if (eq && al_opt_parse_bool(eq + 1, &on))
-                return al_raise(AL_ERR_USAGE, "flag --%s: invalid value '%.100s'; allowed: true, false",
-                                name, eq + 1);
+                return al_raise(AL_ERR_USAGE,
+                                "flag --%s: invalid value '%.100s'; allowed: true, false",
+                                name,
+                                eq + 1);
             if (name[0] == 'd')
                 cli->debug = on;
             else if (cli->command && strcmp(cli->command, "help") == 0)
@@ -112,13 +119,17 @@ int al_cli_parse(int argc, char **argv, struct al_cli *cli)
         }
         id = al_opt_find(name);
         if (id == AL_OPT_COMMAND)
-            return al_raise(AL_ERR_USAGE, "give the command as the first argument: airlock <command> ...");
+            return al_raise(AL_ERR_USAGE,
+                            "give the command as the first argument: airlock <command> ...");
         if (id < 0 || defs[id].config_only)
             return s_unknown_flag(argv[i], cli->command ? cli->command : "deploy", bit);
-        if (cli->command && strcmp(cli->command, "help") != 0 && strcmp(cli->command, "version") != 0 &&
-            !(defs[id].commands & bit))
-            return al_raise(AL_ERR_USAGE, "flag --%s does not apply to '%s'; see 'airlock help %s'",
-                            name, cli->command, cli->command);
+        if (cli->command && strcmp(cli->command, "help") != 0 &&
+            strcmp(cli->command, "version") != 0 && !(defs[id].commands & bit))
+            return al_raise(AL_ERR_USAGE,
+                            "flag --%s does not apply to '%s'; see 'airlock help %s'",
+                            name,
+                            cli->command,
+                            cli->command);
         if (eq) {
             value = eq + 1;
         } else if (defs[id].type == AL_OT_BOOL) {
@@ -144,20 +155,20 @@ void al_cli_clean_up(struct al_cli *cli)
 static const char *s_type_hint(const struct al_opt_def *d)
 {
     switch (d->type) {
-    case AL_OT_BOOL:
-        return "true|false";
-    case AL_OT_UINT:
-        return "N";
-    case AL_OT_SIZE:
-        return "SIZE";
-    case AL_OT_ENUM:
-        return d->values;
-    case AL_OT_LIST:
-        return "LIST";
-    case AL_OT_LINES:
-        return "RULES";
-    default:
-        return "TEXT";
+        case AL_OT_BOOL:
+            return "true|false";
+        case AL_OT_UINT:
+            return "N";
+        case AL_OT_SIZE:
+            return "SIZE";
+        case AL_OT_ENUM:
+            return d->values;
+        case AL_OT_LIST:
+            return "LIST";
+        case AL_OT_LINES:
+            return "RULES";
+        default:
+            return "TEXT";
     }
 }
 
@@ -181,8 +192,10 @@ int al_cli_help(FILE *f, const char *command)
         return 0;
     }
     if (!s_known_command(command))
-        return al_raise(AL_ERR_USAGE, "unknown command '%.100s'; commands: deploy, rollback, plan, releases, version, help",
-                        command);
+        return al_raise(
+          AL_ERR_USAGE,
+          "unknown command '%.100s'; commands: deploy, rollback, plan, releases, version, help",
+          command);
     fprintf(f, "usage: airlock %s [--option value]...\n%s\n", command, s_command_help(command));
     bit = al_opt_command_bit(command);
     if (!bit)
@@ -207,7 +220,9 @@ int al_cli_help(FILE *f, const char *command)
 
 int al_cli_help_json(FILE *f)
 {
-    static const char *const types[] = {"string", "bool", "uint", "size", "enum", "list", "lines"};
+    static const char *const types[] = {
+        "string", "bool", "uint", "size", "enum", "list", "lines"
+    };
     const struct al_opt_def *defs = al_opt_defs();
     json_t *arr = json_array();
     char *text;
@@ -223,10 +238,23 @@ int al_cli_help_json(FILE *f)
             json_array_append_new(cmds, json_string("plan"));
         if (d->commands & AL_CMD_RELEASES)
             json_array_append_new(cmds, json_string("releases"));
-        o = json_pack("{s:s, s:s, s:s, s:o, s:b, s:b, s:s, s:o}", "name", d->name, "group", d->group,
-                      "type", types[d->type], "default", d->deflt ? json_string(d->deflt) : json_null(),
-                      "secret", d->secret, "configOnly", d->config_only, "description", d->help,
-                      "commands", cmds);
+        o = json_pack("{s:s, s:s, s:s, s:o, s:b, s:b, s:s, s:o}",
+                      "name",
+                      d->name,
+                      "group",
+                      d->group,
+                      "type",
+                      types[d->type],
+                      "default",
+                      d->deflt ? json_string(d->deflt) : json_null(),
+                      "secret",
+                      d->secret,
+                      "configOnly",
+                      d->config_only,
+                      "description",
+                      d->help,
+                      "commands",
+                      cmds);
         if (d->type == AL_OT_ENUM)
             json_object_set_new(o, "values", json_string(d->values));
         if (d->type == AL_OT_UINT || d->type == AL_OT_SIZE) {

@@ -29,7 +29,8 @@ int al_cli_parse(int argc, char **argv, struct al_cli *cli);
 /** Frees the flags layer. NULL-safe. */
 void al_cli_clean_up(struct al_cli *cli);
 
-/** Prints the usage, or a command's options (command may be NULL). @return 0 or -1 (unknown command). */
+/** Prints the usage, or a command's options (command may be NULL). @return 0 or -1 (unknown
+ * command). */
 int al_cli_help(FILE *f, const char *command);
 
 /** Prints the option table as JSON (for tools and the action.yml check). */

@@ -43,8 +43,9 @@ static int s_register_secrets(const struct al_opt_layer *l)
 
 static int s_register_env_secrets(const struct al_gha_env *e)
 {
-    const char *vals[] = {e->access_key_id, e->secret_access_key, e->session_token,
-                          e->oidc_request_token};
+    const char *vals[] = {
+        e->access_key_id, e->secret_access_key, e->session_token, e->oidc_request_token
+    };
     for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
         if (vals[i] && al_secret_add(vals[i]))
             return -1;
@@ -88,20 +89,37 @@ static int s_load_options(struct s_run *r)
     return 0;
 }
 
+/* With --debug, where each effective value came from (secrets hidden). */
+static void s_debug_options(const struct s_run *r)
+{
+    const struct al_opt_def *defs = al_opt_defs();
+    if (!al_log_debug_enabled())
+        return;
+    for (int i = 0; i < AL_OPT_COUNT; i++)
+        if (r->opts.val[i])
+            al_log_debug("option %s = %s (%s)",
+                         defs[i].name,
+                         defs[i].secret ? "(secret)" : r->opts.val[i],
+                         r->opts.where[i] ? r->opts.where[i] : "default");
+}
+
 static int s_dispatch(struct s_run *r)
 {
+    s_debug_options(r);
     /* The pipeline steps arrive with their issues; until then say so plainly. */
     return al_raise(AL_ERR_NOT_IMPLEMENTED,
-                    "command '%s' is not implemented yet in this build of airlock %s", r->command,
+                    "command '%s' is not implemented yet in this build of airlock %s",
+                    r->command,
                     AL_VERSION);
 }
 
 static void s_report_error(const struct s_run *r)
 {
     const struct al_error *e = al_error_last();
-    struct al_log_where where = {NULL, 0, NULL};
+    struct al_log_where where = { NULL, 0, NULL };
     char title[96];
-    snprintf(title, sizeof(title), "airlock%s%s", r->command ? " " : "", r->command ? r->command : "");
+    snprintf(
+      title, sizeof(title), "airlock%s%s", r->command ? " " : "", r->command ? r->command : "");
     where.title = title;
     al_log_annotate(AL_LOG_ERROR, &where, "%s", e->msg[0] ? e->msg : al_error_name(e->code));
 }

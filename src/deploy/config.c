@@ -2,6 +2,7 @@
 #include "deploy/config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,8 +32,7 @@ int al_config_parse(const char *text, size_t n, const char *name, struct al_conf
     if (!out->root)
         return -1;
     if (!json_is_object(out->root))
-        return al_raise(AL_ERR_CONFIG, "%s: the config must be an object (key: value pairs)",
-                        name);
+        return al_raise(AL_ERR_CONFIG, "%s: the config must be an object (key: value pairs)", name);
     return 0;
 }
 
@@ -45,8 +45,9 @@ int al_config_load(const char *path, struct al_config *out)
     out->root = NULL;
     text = al_file_read(path, AL_CONFIG_MAX_BYTES, &n);
     if (!text) {
-        const struct al_error *e = al_error_last();
-        return al_raise(AL_ERR_CONFIG, "config: %s", e->msg);
+        char msg[AL_ERR_MSG_MAX];
+        snprintf(msg, sizeof(msg), "%s", al_error_last()->msg);
+        return al_raise(AL_ERR_CONFIG, "config: %s", msg);
     }
     rc = al_config_parse(text, n, path, out);
     free(text);
@@ -87,59 +88,71 @@ static int s_unknown_key(const struct al_config *c, const char *key)
     char kebab[128];
     s_kebab(key, kebab, sizeof(kebab));
     if (al_opt_find(kebab) >= 0 && !al_opt_defs()[al_opt_find(kebab)].config_only)
-        return al_raise(AL_ERR_CONFIG, "%s: deploy.%s: unknown key; did you mean '%s'?", c->path,
-                        key, kebab);
+        return al_raise(
+          AL_ERR_CONFIG, "%s: deploy.%s: unknown key; did you mean '%s'?", c->path, key, kebab);
     return al_raise(AL_ERR_CONFIG,
                     "%s: deploy.%s: unknown key; the deploy section takes the action's input "
                     "names (see 'airlock help deploy')",
-                    c->path, key);
+                    c->path,
+                    key);
 }
 
 /* Renders a JSON scalar, a list of scalars, or cache-control rule objects as option text. */
-static int s_value_text(const struct al_config *c, const char *keypath, const json_t *v,
+static int s_value_text(const struct al_config *c,
+                        const char *keypath,
+                        const json_t *v,
                         struct al_buf *out)
 {
     size_t i;
     const json_t *item;
     switch (json_typeof(v)) {
-    case JSON_STRING:
-        return al_buf_append(out, json_string_value(v), json_string_length(v));
-    case JSON_INTEGER:
-        return al_buf_printf(out, "%lld", (long long)json_integer_value(v));
-    case JSON_TRUE:
-        return al_buf_puts(out, "true");
-    case JSON_FALSE:
-        return al_buf_puts(out, "false");
-    case JSON_NULL:
-        return 0;
-    case JSON_ARRAY:
-        json_array_foreach(v, i, item)
-        {
-            if (i > 0 && al_buf_putc(out, '\n'))
-                return -1;
-            if (json_is_object(item)) {
-                const char *m = al_json_str(item, "match"), *val = al_json_str(item, "value");
-                if (!m || !val)
-                    return al_raise(AL_ERR_CONFIG,
-                                    "%s: %s[%zu]: a rule object needs string 'match' and 'value'",
-                                    c->path, keypath, i);
-                if (al_buf_printf(out, "%s=%s", m, val))
+        case JSON_STRING:
+            return al_buf_append(out, json_string_value(v), json_string_length(v));
+        case JSON_INTEGER:
+            return al_buf_printf(out, "%lld", (long long)json_integer_value(v));
+        case JSON_TRUE:
+            return al_buf_puts(out, "true");
+        case JSON_FALSE:
+            return al_buf_puts(out, "false");
+        case JSON_NULL:
+            return 0;
+        case JSON_ARRAY:
+            json_array_foreach(v, i, item)
+            {
+                if (i > 0 && al_buf_putc(out, '\n'))
                     return -1;
-            } else if (json_is_array(item) || json_is_real(item)) {
-                return al_raise(AL_ERR_CONFIG, "%s: %s[%zu]: expected text", c->path, keypath, i);
-            } else if (s_value_text(c, keypath, item, out)) {
-                return -1;
+                if (json_is_object(item)) {
+                    const char *m = al_json_str(item, "match"), *val = al_json_str(item, "value");
+                    if (!m || !val)
+                        return al_raise(
+                          AL_ERR_CONFIG,
+                          "%s: %s[%zu]: a rule object needs string 'match' and 'value'",
+                          c->path,
+                          keypath,
+                          i);
+                    if (al_buf_printf(out, "%s=%s", m, val))
+                        return -1;
+                } else if (json_is_array(item) || json_is_real(item)) {
+                    return al_raise(
+                      AL_ERR_CONFIG, "%s: %s[%zu]: expected text", c->path, keypath, i);
+                } else if (s_value_text(c, keypath, item, out)) {
+                    return -1;
+                }
             }
-        }
-        return 0;
-    default:
-        return al_raise(AL_ERR_CONFIG, "%s: %s: expected text, a number, true/false or a list",
-                        c->path, keypath);
+            return 0;
+        default:
+            return al_raise(AL_ERR_CONFIG,
+                            "%s: %s: expected text, a number, true/false or a list",
+                            c->path,
+                            keypath);
     }
 }
 
-static int s_set(const struct al_config *c, struct al_opt_layer *layer, int id,
-                 const char *keypath, const json_t *v)
+static int s_set(const struct al_config *c,
+                 struct al_opt_layer *layer,
+                 int id,
+                 const char *keypath,
+                 const json_t *v)
 {
     struct al_buf text, where;
     int rc = -1;
@@ -161,9 +174,9 @@ int al_config_to_layer(const struct al_config *c, struct al_opt_layer *layer)
     static const struct {
         const char *key;
         enum al_opt_id id;
-    } top[] = {{"environment", AL_OPT_ENVIRONMENT},
-               {"region", AL_OPT_AWS_REGION},
-               {"accountId", AL_OPT_ACCOUNT_ID}};
+    } top[] = { { "environment", AL_OPT_ENVIRONMENT },
+                { "region", AL_OPT_AWS_REGION },
+                { "accountId", AL_OPT_ACCOUNT_ID } };
     const json_t *deploy;
     const char *key;
     const json_t *v;

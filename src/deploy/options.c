@@ -131,10 +131,10 @@ unsigned al_opt_command_bit(const char *name)
     static const struct {
         const char *name;
         unsigned bit;
-    } cmds[] = {{"deploy", AL_CMD_DEPLOY},
-                {"rollback", AL_CMD_ROLLBACK},
-                {"plan", AL_CMD_PLAN},
-                {"releases", AL_CMD_RELEASES}};
+    } cmds[] = { { "deploy", AL_CMD_DEPLOY },
+                 { "rollback", AL_CMD_ROLLBACK },
+                 { "plan", AL_CMD_PLAN },
+                 { "releases", AL_CMD_RELEASES } };
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (name && strcmp(cmds[i].name, name) == 0)
             return cmds[i].bit;
@@ -159,7 +159,9 @@ void al_opt_layer_clean_up(struct al_opt_layer *l)
     }
 }
 
-int al_opt_layer_set(struct al_opt_layer *l, enum al_opt_id id, const char *value,
+int al_opt_layer_set(struct al_opt_layer *l,
+                     enum al_opt_id id,
+                     const char *value,
                      const char *where)
 {
     if (al_str_set(&l->val[id], value) || al_str_set(&l->where[id], where))
@@ -186,7 +188,10 @@ void al_opts_clean_up(struct al_opts *o)
     al_opts_init(o);
 }
 
-static int s_set(struct al_opts *o, int id, const char *value, enum al_opt_source src,
+static int s_set(struct al_opts *o,
+                 int id,
+                 const char *value,
+                 enum al_opt_source src,
                  const char *where)
 {
     if (al_str_set(&o->val[id], value) || al_str_set(&o->where[id], where))
@@ -206,15 +211,16 @@ int al_opts_merge(struct al_opts *o, const struct al_opt_layer *l)
 int al_opts_apply_defaults(struct al_opts *o)
 {
     for (int i = 0; i < AL_OPT_COUNT; i++)
-        if (!o->val[i] && s_defs[i].deflt && s_set(o, i, s_defs[i].deflt, AL_SRC_DEFAULT, "default"))
+        if (!o->val[i] && s_defs[i].deflt &&
+            s_set(o, i, s_defs[i].deflt, AL_SRC_DEFAULT, "default"))
             return -1;
     return 0;
 }
 
 int al_opt_parse_bool(const char *s, bool *out)
 {
-    static const char *const t[] = {"true", "True", "TRUE"};
-    static const char *const f[] = {"false", "False", "FALSE"};
+    static const char *const t[] = { "true", "True", "TRUE" };
+    static const char *const f[] = { "false", "False", "FALSE" };
     for (int i = 0; i < 3; i++) {
         if (strcmp(s, t[i]) == 0) {
             *out = true;
@@ -247,10 +253,8 @@ static int s_parse_size(const char *s, uint64_t *out)
     static const struct {
         const char *suffix;
         uint64_t mul;
-    } units[] = {{"", 1},           {"B", 1},
-                 {"K", 1024},       {"KiB", 1024},
-                 {"M", MiB},        {"MiB", MiB},
-                 {"G", 1024 * MiB}, {"GiB", 1024 * MiB}};
+    } units[] = { { "", 1 },    { "B", 1 },     { "K", 1024 },       { "KiB", 1024 },
+                  { "M", MiB }, { "MiB", MiB }, { "G", 1024 * MiB }, { "GiB", 1024 * MiB } };
     char *end;
     unsigned long long v;
     if (!*s || *s < '0' || *s > '9')
@@ -294,8 +298,11 @@ static const char *s_shown(const struct al_opt_def *d, const char *v)
 static int s_bad(const struct al_opts *o, int id, const char *allowed)
 {
     const struct al_opt_def *d = &s_defs[id];
-    return al_raise(AL_ERR_USAGE, "%s: invalid value '%.200s' for '%s'; allowed: %s",
-                    o->where[id] ? o->where[id] : d->name, s_shown(d, o->val[id]), d->name,
+    return al_raise(AL_ERR_USAGE,
+                    "%s: invalid value '%.200s' for '%s'; allowed: %s",
+                    o->where[id] ? o->where[id] : d->name,
+                    s_shown(d, o->val[id]),
+                    d->name,
                     allowed);
 }
 
@@ -309,41 +316,47 @@ int al_opts_validate(struct al_opts *o)
         if (!v)
             continue;
         switch (d->type) {
-        case AL_OT_BOOL:
-            if (al_opt_parse_bool(v, &b))
-                return s_bad(o, i, "true | True | TRUE | false | False | FALSE");
-            o->num[i] = b;
-            break;
-        case AL_OT_UINT:
-            if (s_parse_uint(v, &o->num[i]) || o->num[i] < d->min || o->num[i] > d->max) {
-                snprintf(allowed, sizeof(allowed), "a whole number from %llu to %llu",
-                         (unsigned long long)d->min, (unsigned long long)d->max);
-                return s_bad(o, i, allowed);
-            }
-            break;
-        case AL_OT_SIZE:
-            if (s_parse_size(v, &o->num[i]) || o->num[i] < d->min || o->num[i] > d->max) {
-                snprintf(allowed, sizeof(allowed),
-                         "a size in bytes (suffix KiB, MiB or GiB allowed) from %llu MiB to %llu "
-                         "MiB",
-                         (unsigned long long)(d->min / MiB), (unsigned long long)(d->max / MiB));
-                return s_bad(o, i, allowed);
-            }
-            break;
-        case AL_OT_ENUM:
-            if (!s_enum_has(d->values, v)) {
-                snprintf(allowed, sizeof(allowed), "%s", d->values);
-                return s_bad(o, i, allowed);
-            }
-            break;
-        case AL_OT_LIST:
-            al_strv_clean_up(&o->list[i]);
-            if (al_strv_split_list(&o->list[i], v))
-                return -1;
-            break;
-        case AL_OT_STRING:
-        case AL_OT_LINES:
-            break;
+            case AL_OT_BOOL:
+                if (al_opt_parse_bool(v, &b))
+                    return s_bad(o, i, "true | True | TRUE | false | False | FALSE");
+                o->num[i] = b;
+                break;
+            case AL_OT_UINT:
+                if (s_parse_uint(v, &o->num[i]) || o->num[i] < d->min || o->num[i] > d->max) {
+                    snprintf(allowed,
+                             sizeof(allowed),
+                             "a whole number from %llu to %llu",
+                             (unsigned long long)d->min,
+                             (unsigned long long)d->max);
+                    return s_bad(o, i, allowed);
+                }
+                break;
+            case AL_OT_SIZE:
+                if (s_parse_size(v, &o->num[i]) || o->num[i] < d->min || o->num[i] > d->max) {
+                    snprintf(
+                      allowed,
+                      sizeof(allowed),
+                      "a size in bytes (suffix KiB, MiB or GiB allowed) from %llu MiB to %llu "
+                      "MiB",
+                      (unsigned long long)(d->min / MiB),
+                      (unsigned long long)(d->max / MiB));
+                    return s_bad(o, i, allowed);
+                }
+                break;
+            case AL_OT_ENUM:
+                if (!s_enum_has(d->values, v)) {
+                    snprintf(allowed, sizeof(allowed), "%s", d->values);
+                    return s_bad(o, i, allowed);
+                }
+                break;
+            case AL_OT_LIST:
+                al_strv_clean_up(&o->list[i]);
+                if (al_strv_split_list(&o->list[i], v))
+                    return -1;
+                break;
+            case AL_OT_STRING:
+            case AL_OT_LINES:
+                break;
         }
         if (!al_utf8_valid(v, strlen(v)))
             return s_bad(o, i, "UTF-8 text");

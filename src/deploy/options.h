@@ -95,8 +95,8 @@ enum al_opt_source {
 };
 
 struct al_opt_def {
-    const char *name;   /* input name == flag name == config key */
-    const char *group;  /* what, identity, stacks, site, cdn, verify, release, notify */
+    const char *name;  /* input name == flag name == config key */
+    const char *group; /* what, identity, stacks, site, cdn, verify, release, notify */
     enum al_opt_type type;
     const char *deflt;  /* default value text, NULL when none */
     const char *values; /* AL_OT_ENUM: "a|b|c" */
@@ -117,7 +117,8 @@ int al_opt_find(const char *name);
 struct al_opt_layer {
     enum al_opt_source source;
     char *val[AL_OPT_COUNT];
-    char *where[AL_OPT_COUNT]; /* "input dry-run", "flag --bucket", "config f.json: deploy.bucket" */
+    char
+      *where[AL_OPT_COUNT]; /* "input dry-run", "flag --bucket", "config f.json: deploy.bucket" */
 };
 
 /** Initialises an empty layer. Pair with al_opt_layer_clean_up. */
@@ -127,7 +128,9 @@ void al_opt_layer_init(struct al_opt_layer *l, enum al_opt_source source);
 void al_opt_layer_clean_up(struct al_opt_layer *l);
 
 /** Sets a value (copied) with its origin text (copied). @return 0 or -1. */
-int al_opt_layer_set(struct al_opt_layer *l, enum al_opt_id id, const char *value,
+int al_opt_layer_set(struct al_opt_layer *l,
+                     enum al_opt_id id,
+                     const char *value,
                      const char *where);
 
 /** The merged, validated options. */
@@ -135,7 +138,7 @@ struct al_opts {
     char *val[AL_OPT_COUNT]; /* owned; NULL when unset */
     enum al_opt_source src[AL_OPT_COUNT];
     char *where[AL_OPT_COUNT];
-    uint64_t num[AL_OPT_COUNT]; /* parsed AL_OT_UINT / AL_OT_SIZE / AL_OT_BOOL values */
+    uint64_t num[AL_OPT_COUNT];        /* parsed AL_OT_UINT / AL_OT_SIZE / AL_OT_BOOL values */
     struct al_strv list[AL_OPT_COUNT]; /* parsed AL_OT_LIST values */
 };
 

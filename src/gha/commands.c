@@ -15,23 +15,23 @@ static int s_escape(struct al_buf *out, const char *s, int property)
     for (; *s; s++) {
         const char *rep = NULL;
         switch (*s) {
-        case '%':
-            rep = "%25";
-            break;
-        case '\r':
-            rep = "%0D";
-            break;
-        case '\n':
-            rep = "%0A";
-            break;
-        case ':':
-            rep = property ? "%3A" : NULL;
-            break;
-        case ',':
-            rep = property ? "%2C" : NULL;
-            break;
-        default:
-            break;
+            case '%':
+                rep = "%25";
+                break;
+            case '\r':
+                rep = "%0D";
+                break;
+            case '\n':
+                rep = "%0A";
+                break;
+            case ':':
+                rep = property ? "%3A" : NULL;
+                break;
+            case ',':
+                rep = property ? "%2C" : NULL;
+                break;
+            default:
+                break;
         }
         if (rep ? al_buf_puts(out, rep) : al_buf_putc(out, *s))
             return -1;
@@ -102,27 +102,27 @@ static void s_command(const char *name, const struct al_log_where *where, const 
 static void s_writer(enum al_log_level level, const struct al_log_where *where, const char *text)
 {
     switch (level) {
-    case AL_LOG_DEBUG:
-        s_command("debug", NULL, text);
-        break;
-    case AL_LOG_INFO:
-        s_plain(text);
-        break;
-    case AL_LOG_NOTICE:
-        s_command("notice", where, text);
-        break;
-    case AL_LOG_WARNING:
-        s_command("warning", where, text);
-        break;
-    case AL_LOG_ERROR:
-        s_command("error", where, text);
-        break;
-    case AL_LOG_GROUP_BEGIN:
-        s_command("group", NULL, text);
-        break;
-    case AL_LOG_GROUP_END:
-        fputs("::endgroup::\n", s_out);
-        break;
+        case AL_LOG_DEBUG:
+            s_command("debug", NULL, text);
+            break;
+        case AL_LOG_INFO:
+            s_plain(text);
+            break;
+        case AL_LOG_NOTICE:
+            s_command("notice", where, text);
+            break;
+        case AL_LOG_WARNING:
+            s_command("warning", where, text);
+            break;
+        case AL_LOG_ERROR:
+            s_command("error", where, text);
+            break;
+        case AL_LOG_GROUP_BEGIN:
+            s_command("group", NULL, text);
+            break;
+        case AL_LOG_GROUP_END:
+            fputs("::endgroup::\n", s_out);
+            break;
     }
     fflush(s_out);
 }

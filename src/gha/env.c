@@ -60,8 +60,11 @@ char *al_gha_run_url(const struct al_gha_env *e)
     if (!e->repository || !e->run_id)
         return NULL;
     al_buf_init(&b, 4096);
-    if (al_buf_printf(&b, "%s/%s/actions/runs/%s", e->server_url ? e->server_url : "https://github.com",
-                      e->repository, e->run_id)) {
+    if (al_buf_printf(&b,
+                      "%s/%s/actions/runs/%s",
+                      e->server_url ? e->server_url : "https://github.com",
+                      e->repository,
+                      e->run_id)) {
         al_buf_clean_up(&b);
         return NULL;
     }

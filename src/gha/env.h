@@ -23,8 +23,8 @@ enum al_service {
 };
 
 struct al_gha_env {
-    bool actions;       /* GITHUB_ACTIONS=true */
-    bool runner_debug;  /* RUNNER_DEBUG=1 */
+    bool actions;      /* GITHUB_ACTIONS=true */
+    bool runner_debug; /* RUNNER_DEBUG=1 */
     const char *output_path, *summary_path, *event_path;
     const char *server_url, *repository, *run_id, *run_attempt, *sha, *ref, *actor, *workflow;
     const char *event_name;
@@ -44,7 +44,8 @@ void al_gha_env_read(struct al_gha_env *e);
 /** Builds the run URL (server/repo/actions/runs/id) into a heap string, or NULL when unknown. */
 char *al_gha_run_url(const struct al_gha_env *e);
 
-/** The env var name of an INPUT_ (INPUT_ + upper-case, spaces to '_'). Writes to out (cap bytes). */
+/** The env var name of an INPUT_ (INPUT_ + upper-case, spaces to '_'). Writes to out (cap bytes).
+ */
 void al_gha_input_var(const char *name, char *out, size_t cap);
 
 #endif

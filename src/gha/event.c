@@ -70,8 +70,8 @@ int al_gha_event_to_layer(const struct al_gha_event *ev, struct al_opt_layer *la
         al_opt_layer_set(layer, AL_OPT_VERSION, ev->input_version, "event inputs.version"))
         return -1;
     if (ev->input_confirmation &&
-        al_opt_layer_set(layer, AL_OPT_CONFIRMATION, ev->input_confirmation,
-                         "event inputs.confirmation"))
+        al_opt_layer_set(
+          layer, AL_OPT_CONFIRMATION, ev->input_confirmation, "event inputs.confirmation"))
         return -1;
     return 0;
 }

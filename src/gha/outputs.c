@@ -95,8 +95,8 @@ int al_outputs_record(struct al_buf *out, const char *name, const char *value, c
     if (strstr(name, delim))
         return al_raise(AL_ERR_INTERNAL, "output name contains the delimiter '%s'", delim);
     if (strstr(value, delim))
-        return al_raise(AL_ERR_INTERNAL, "output value of '%s' contains the delimiter '%s'",
-                        name, delim);
+        return al_raise(
+          AL_ERR_INTERNAL, "output value of '%s' contains the delimiter '%s'", name, delim);
     return al_buf_printf(out, "%s<<%s\n%s\n%s\n", name, delim, value, delim);
 }
 
@@ -108,10 +108,25 @@ static int s_delimiter(char out[64])
         return al_raise(AL_ERR_INTERNAL, "no random bytes for the output delimiter");
     r[6] = (uint8_t)((r[6] & 0x0F) | 0x40);
     r[8] = (uint8_t)((r[8] & 0x3F) | 0x80);
-    snprintf(out, 64,
+    snprintf(out,
+             64,
              "ghadelimiter_%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13],
-             r[14], r[15]);
+             r[0],
+             r[1],
+             r[2],
+             r[3],
+             r[4],
+             r[5],
+             r[6],
+             r[7],
+             r[8],
+             r[9],
+             r[10],
+             r[11],
+             r[12],
+             r[13],
+             r[14],
+             r[15]);
     return 0;
 }
 

@@ -10,7 +10,8 @@
 
 #include "util/secret.h"
 
-#define AL_SUMMARY_CUT_NOTE "\n> **Note:** this summary was cut to stay under GitHub's 1 MiB limit.\n"
+#define AL_SUMMARY_CUT_NOTE                                                                        \
+    "\n> **Note:** this summary was cut to stay under GitHub's 1 MiB limit.\n"
 
 void al_summary_init(struct al_summary *s)
 {
@@ -39,30 +40,30 @@ int al_summary_escape(struct al_buf *out, const char *text)
     for (const char *p = text; *p; p++) {
         int rc;
         switch (*p) {
-        case '|':
-        case '`':
-        case '*':
-        case '_':
-        case '[':
-        case ']':
-        case '\\':
-            rc = al_buf_putc(out, '\\') || al_buf_putc(out, *p);
-            break;
-        case '<':
-            rc = al_buf_puts(out, "&lt;");
-            break;
-        case '>':
-            rc = al_buf_puts(out, "&gt;");
-            break;
-        case '&':
-            rc = al_buf_puts(out, "&amp;");
-            break;
-        case '\r':
-        case '\n':
-            rc = al_buf_putc(out, ' ');
-            break;
-        default:
-            rc = al_buf_putc(out, *p);
+            case '|':
+            case '`':
+            case '*':
+            case '_':
+            case '[':
+            case ']':
+            case '\\':
+                rc = al_buf_putc(out, '\\') || al_buf_putc(out, *p);
+                break;
+            case '<':
+                rc = al_buf_puts(out, "&lt;");
+                break;
+            case '>':
+                rc = al_buf_puts(out, "&gt;");
+                break;
+            case '&':
+                rc = al_buf_puts(out, "&amp;");
+                break;
+            case '\r':
+            case '\n':
+                rc = al_buf_putc(out, ' ');
+                break;
+            default:
+                rc = al_buf_putc(out, *p);
         }
         if (rc)
             return -1;

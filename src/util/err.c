@@ -53,18 +53,18 @@ void al_error_clear(void)
 enum al_exit al_error_exit_code(enum al_err_code code)
 {
     switch (code) {
-    case AL_ERR_NONE:
-        return AL_EXIT_OK;
-    case AL_ERR_USAGE:
-    case AL_ERR_CONFIG:
-    case AL_ERR_NOT_IMPLEMENTED:
-        return AL_EXIT_USAGE;
-    case AL_ERR_CREDENTIALS:
-        return AL_EXIT_CREDENTIALS;
-    case AL_ERR_LOCK:
-        return AL_EXIT_LOCK;
-    default:
-        return AL_EXIT_FAILED;
+        case AL_ERR_NONE:
+            return AL_EXIT_OK;
+        case AL_ERR_USAGE:
+        case AL_ERR_CONFIG:
+        case AL_ERR_NOT_IMPLEMENTED:
+            return AL_EXIT_USAGE;
+        case AL_ERR_CREDENTIALS:
+            return AL_EXIT_CREDENTIALS;
+        case AL_ERR_LOCK:
+            return AL_EXIT_LOCK;
+        default:
+            return AL_EXIT_FAILED;
     }
 }
 

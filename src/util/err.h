@@ -13,16 +13,16 @@ enum al_err_code {
     AL_ERR_NONE = 0,
     AL_ERR_INTERNAL, /* a bug or an impossible state */
     AL_ERR_NOMEM,
-    AL_ERR_IO,           /* local file or stream */
-    AL_ERR_LIMIT,        /* a size cap was hit */
-    AL_ERR_USAGE,        /* bad flag, input or config value: exit 2 */
-    AL_ERR_CONFIG,       /* bad config file: exit 2 */
-    AL_ERR_PARSE,        /* malformed JSON/YAML/XML from a trusted-looking source */
-    AL_ERR_HTTP,         /* transport failure after retries */
-    AL_ERR_AWS,          /* AWS answered with an error */
-    AL_ERR_CREDENTIALS,  /* credentials or permission: exit 3 */
-    AL_ERR_LOCK,         /* the release lock is held: exit 4 */
-    AL_ERR_DEPLOY,       /* a deploy or rollback step failed: exit 1 */
+    AL_ERR_IO,          /* local file or stream */
+    AL_ERR_LIMIT,       /* a size cap was hit */
+    AL_ERR_USAGE,       /* bad flag, input or config value: exit 2 */
+    AL_ERR_CONFIG,      /* bad config file: exit 2 */
+    AL_ERR_PARSE,       /* malformed JSON/YAML/XML from a trusted-looking source */
+    AL_ERR_HTTP,        /* transport failure after retries */
+    AL_ERR_AWS,         /* AWS answered with an error */
+    AL_ERR_CREDENTIALS, /* credentials or permission: exit 3 */
+    AL_ERR_LOCK,        /* the release lock is held: exit 4 */
+    AL_ERR_DEPLOY,      /* a deploy or rollback step failed: exit 1 */
     AL_ERR_NOT_IMPLEMENTED,
 };
 

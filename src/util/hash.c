@@ -28,7 +28,10 @@ int al_md5(const void *data, size_t n, uint8_t out[AL_MD5_LEN])
     return s_digest(EVP_md5(), data, n, out);
 }
 
-int al_hmac_sha256(const void *key, size_t key_len, const void *data, size_t n,
+int al_hmac_sha256(const void *key,
+                   size_t key_len,
+                   const void *data,
+                   size_t n,
                    uint8_t out[AL_SHA256_LEN])
 {
     unsigned int len = 0;
@@ -53,13 +56,15 @@ int al_base64(struct al_buf *out, const void *data, size_t n)
     const uint8_t *p = data;
     size_t i;
     for (i = 0; i + 2 < n; i += 3) {
-        char q[4] = {tbl[p[i] >> 2], tbl[((p[i] & 3) << 4) | (p[i + 1] >> 4)],
-                     tbl[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)], tbl[p[i + 2] & 63]};
+        char q[4] = { tbl[p[i] >> 2],
+                      tbl[((p[i] & 3) << 4) | (p[i + 1] >> 4)],
+                      tbl[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)],
+                      tbl[p[i + 2] & 63] };
         if (al_buf_append(out, q, 4))
             return -1;
     }
     if (i < n) {
-        char q[4] = {tbl[p[i] >> 2], '=', '=', '='};
+        char q[4] = { tbl[p[i] >> 2], '=', '=', '=' };
         if (i + 1 < n) {
             q[1] = tbl[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
             q[2] = tbl[(p[i + 1] & 15) << 2];

@@ -20,7 +20,10 @@ int al_sha256(const void *data, size_t n, uint8_t out[AL_SHA256_LEN]);
 int al_md5(const void *data, size_t n, uint8_t out[AL_MD5_LEN]);
 
 /** HMAC-SHA-256. @return 0 or -1. */
-int al_hmac_sha256(const void *key, size_t key_len, const void *data, size_t n,
+int al_hmac_sha256(const void *key,
+                   size_t key_len,
+                   const void *data,
+                   size_t n,
                    uint8_t out[AL_SHA256_LEN]);
 
 /** Lowercase hex of n bytes into out, which must hold 2n+1 bytes. */

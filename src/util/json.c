@@ -38,8 +38,11 @@ char *al_file_read(const char *path, size_t max, size_t *len_out)
         goto on_error;
     }
     if ((uint64_t)st.st_size > max) {
-        al_raise(AL_ERR_LIMIT, "%s is %lld bytes; the limit is %zu bytes", path,
-                 (long long)st.st_size, max);
+        al_raise(AL_ERR_LIMIT,
+                 "%s is %lld bytes; the limit is %zu bytes",
+                 path,
+                 (long long)st.st_size,
+                 max);
         goto on_error;
     }
     if (!(data = malloc((size_t)st.st_size + 1))) {

@@ -11,12 +11,13 @@
 
 static bool s_debug;
 
-static void s_plain_writer(enum al_log_level level, const struct al_log_where *where,
+static void s_plain_writer(enum al_log_level level,
+                           const struct al_log_where *where,
                            const char *text)
 {
     static const char *const prefix[] = {
-        [AL_LOG_DEBUG] = "debug: ",     [AL_LOG_INFO] = "",           [AL_LOG_NOTICE] = "notice: ",
-        [AL_LOG_WARNING] = "warning: ", [AL_LOG_ERROR] = "error: ",   [AL_LOG_GROUP_BEGIN] = "== ",
+        [AL_LOG_DEBUG] = "debug: ",     [AL_LOG_INFO] = "",         [AL_LOG_NOTICE] = "notice: ",
+        [AL_LOG_WARNING] = "warning: ", [AL_LOG_ERROR] = "error: ", [AL_LOG_GROUP_BEGIN] = "== ",
         [AL_LOG_GROUP_END] = "",
     };
     if (level == AL_LOG_GROUP_END)
@@ -45,7 +46,9 @@ bool al_log_debug_enabled(void)
     return s_debug;
 }
 
-static void s_emit(enum al_log_level level, const struct al_log_where *where, const char *fmt,
+static void s_emit(enum al_log_level level,
+                   const struct al_log_where *where,
+                   const char *fmt,
                    va_list ap)
 {
     struct al_buf raw, clean;
@@ -78,7 +81,9 @@ AL_DEFINE_LOG(al_log_warning, AL_LOG_WARNING)
 AL_DEFINE_LOG(al_log_error, AL_LOG_ERROR)
 AL_DEFINE_LOG(al_log_group_begin, AL_LOG_GROUP_BEGIN)
 
-void al_log_annotate(enum al_log_level level, const struct al_log_where *where, const char *fmt,
+void al_log_annotate(enum al_log_level level,
+                     const struct al_log_where *where,
+                     const char *fmt,
                      ...)
 {
     va_list ap;

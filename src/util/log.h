@@ -29,7 +29,8 @@ struct al_log_where {
 };
 
 /** The writer: receives redacted text (borrowed). */
-typedef void (*al_log_writer_fn)(enum al_log_level level, const struct al_log_where *where,
+typedef void (*al_log_writer_fn)(enum al_log_level level,
+                                 const struct al_log_where *where,
                                  const char *text);
 
 /** Installs a writer (NULL restores the plain stderr writer). */
@@ -48,7 +49,9 @@ void al_log_warning(const char *fmt, ...) AL_PRINTF(1, 2);
 void al_log_error(const char *fmt, ...) AL_PRINTF(1, 2);
 
 /** An annotation with a file/line/title (borrowed where). */
-void al_log_annotate(enum al_log_level level, const struct al_log_where *where, const char *fmt,
+void al_log_annotate(enum al_log_level level,
+                     const struct al_log_where *where,
+                     const char *fmt,
                      ...) AL_PRINTF(3, 4);
 
 /** Starts a collapsible group (::group:: in Actions). */

@@ -185,7 +185,7 @@ int al_uri_encode(struct al_buf *out, const char *s, size_t n, bool keep_slash)
             if (al_buf_putc(out, (char)c))
                 return -1;
         } else {
-            char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+            char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
             if (al_buf_append(out, esc, 3))
                 return -1;
         }

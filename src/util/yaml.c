@@ -18,8 +18,8 @@ struct s_ctx {
 
 static int s_fail(struct s_ctx *c, const yaml_mark_t *mark, const char *what)
 {
-    return al_raise((enum al_err_code)c->code, "%s:%zu:%zu: %s", c->name, mark->line + 1,
-                    mark->column + 1, what);
+    return al_raise(
+      (enum al_err_code)c->code, "%s:%zu:%zu: %s", c->name, mark->line + 1, mark->column + 1, what);
 }
 
 /* YAML 1.2 core schema for plain scalars. */
@@ -58,8 +58,8 @@ static json_t *s_node(struct s_ctx *c, yaml_event_t *ev, int depth);
 static int s_next(struct s_ctx *c, yaml_event_t *ev)
 {
     if (!yaml_parser_parse(&c->parser, ev))
-        return s_fail(c, &c->parser.problem_mark,
-                      c->parser.problem ? c->parser.problem : "malformed YAML");
+        return s_fail(
+          c, &c->parser.problem_mark, c->parser.problem ? c->parser.problem : "malformed YAML");
     return 0;
 }
 
@@ -126,20 +126,20 @@ static json_t *s_node(struct s_ctx *c, yaml_event_t *ev, int depth)
         return NULL;
     }
     switch (ev->type) {
-    case YAML_SCALAR_EVENT:
-        if (!(v = s_scalar(ev)))
-            al_raise(AL_ERR_NOMEM, "out of memory");
-        return v;
-    case YAML_SEQUENCE_START_EVENT:
-        return s_collection(c, false, depth);
-    case YAML_MAPPING_START_EVENT:
-        return s_collection(c, true, depth);
-    case YAML_ALIAS_EVENT:
-        s_fail(c, &ev->start_mark, "aliases (*name) are not supported");
-        return NULL;
-    default:
-        s_fail(c, &ev->start_mark, "unexpected YAML event");
-        return NULL;
+        case YAML_SCALAR_EVENT:
+            if (!(v = s_scalar(ev)))
+                al_raise(AL_ERR_NOMEM, "out of memory");
+            return v;
+        case YAML_SEQUENCE_START_EVENT:
+            return s_collection(c, false, depth);
+        case YAML_MAPPING_START_EVENT:
+            return s_collection(c, true, depth);
+        case YAML_ALIAS_EVENT:
+            s_fail(c, &ev->start_mark, "aliases (*name) are not supported");
+            return NULL;
+        default:
+            s_fail(c, &ev->start_mark, "unexpected YAML event");
+            return NULL;
     }
 }
 

@@ -35,7 +35,7 @@ char *al_test_tmpdir(void);
 
 #define TEST(name)                                                                                 \
     static void name(void);                                                                        \
-    static struct al_test s_test_##name = {#name, name, 0};                                        \
+    static struct al_test s_test_##name = { #name, name, 0 };                                      \
     __attribute__((constructor)) static void s_register_##name(void)                               \
     {                                                                                              \
         al_test_register(&s_test_##name);                                                          \
@@ -70,8 +70,13 @@ char *al_test_tmpdir(void);
     do {                                                                                           \
         const char *a_ = (a), *b_ = (b);                                                           \
         if (!a_ || !b_ || strcmp(a_, b_) != 0) {                                                   \
-            al_test_fail(__FILE__, __LINE__, "%s != %s\n  got:      '%s'\n  expected: '%s'", #a,   \
-                         #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)");                              \
+            al_test_fail(__FILE__,                                                                 \
+                         __LINE__,                                                                 \
+                         "%s != %s\n  got:      '%s'\n  expected: '%s'",                           \
+                         #a,                                                                       \
+                         #b,                                                                       \
+                         a_ ? a_ : "(null)",                                                       \
+                         b_ ? b_ : "(null)");                                                      \
             return;                                                                                \
         }                                                                                          \
     } while (0)
