@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The local site: every regular file under site-dir as an S3 key with its
+ * size, MD5 and SHA-256 (one streaming pass), Content-Type, Cache-Control
+ * and entry-file flag. Nothing outside site-dir is ever read: a symlink is
+ * followed only when its target stays inside; anything else stops the scan
+ * (AL_ERR_USAGE, exit 2) before a single request is made.
+ */
+#ifndef AL_DEPLOY_SITE_H
+#define AL_DEPLOY_SITE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "deploy/cache_rules.h"
+#include "util/hash.h"
+#include "util/str.h"
+
+#define AL_SITE_MAX_FILES 1000000u
+#define AL_SITE_MAX_KEY 1024u
+
+struct al_site_file {
+    char *key;  /* prefix + relative path, '/' separators, UTF-8 */
+    char *path; /* local path (site-dir + relative path) */
+    uint64_t size;
+    char md5_hex[AL_MD5_HEX_LEN + 1];
+    char sha256_hex[AL_SHA256_HEX_LEN + 1];
+    const char *content_type;  /* static */
+    const char *cache_control; /* borrowed from the rules or static */
+    bool entry;                /* uploaded in phase B */
+};
+
+struct al_site {
+    struct al_site_file *files; /* sorted by key (byte order) */
+    size_t len, cap;
+    uint64_t total_bytes;
+};
+
+struct al_site_opts {
+    const char *dir;                    /* site-dir */
+    const char *prefix;                 /* key prefix, may be NULL or "" */
+    const struct al_strv *exclude;      /* globs, may be NULL */
+    const struct al_cache_rules *cache; /* may be NULL for the defaults */
+};
+
+/** Initialises an empty site. Pair with al_site_clean_up. */
+void al_site_init(struct al_site *s);
+
+/** Frees every file. NULL-safe. */
+void al_site_clean_up(struct al_site *s);
+
+/**
+ * Walks, validates, hashes and classifies the files. On failure s holds what
+ * was read so far and must still be cleaned up. Borrows opts (the rules must
+ * outlive s). @return 0 or -1.
+ */
+int al_site_scan(const struct al_site_opts *opts, struct al_site *s);
+
+/** Binary search by key. @return the file or NULL. Borrowed. */
+const struct al_site_file *al_site_find(const struct al_site *s, const char *key);
+
+#endif
