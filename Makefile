@@ -69,7 +69,7 @@ deps:
 static:
 	./scripts/build-static.sh
 
-image-rootfs:
+image-rootfs: static
 	./scripts/image-rootfs.sh
 
 lint:
@@ -86,8 +86,10 @@ clean:
 # build/static-obj/, linked -static against the minimal libcurl that the
 # script installs under STATIC_CURL_PREFIX and Debian's static OpenSSL,
 # jansson, libyaml, expat, zlib and minizip, then stripped. glibc's warnings
-# about getaddrinfo/getpwuid/dlopen in static programs are expected (see the
-# script's header: the files and dns NSS modules are built into libc.a).
+# "Using 'getaddrinfo' (dlopen, gethostbyname, ...) in statically linked
+# applications requires at runtime the shared libraries ..." are expected
+# and left out of the output (full log: build/static-obj/link.log): the files
+# and dns NSS modules are built into libc.a (see scripts/build-static.sh).
 STATIC_OBJ := $(addprefix build/static-obj/,$(patsubst %.c,%.o,src/main.c $(LIB_SRC)))
 ifneq ($(STATIC_CURL_PREFIX),)
 STATIC_CURL_LIB := $(STATIC_CURL_PREFIX)/lib/libcurl.a
@@ -103,7 +105,11 @@ build/static-obj/%.o: %.c $(HDRS) VERSION $(STATIC_CURL_LIB)
 
 build/airlock-static: $(STATIC_OBJ) $(STATIC_CURL_LIB)
 	@echo "  LD-STATIC $@"
-	@$(CC) -static $(CFLAGS) -o $@ $(STATIC_OBJ) $(STATIC_LIBS)
+	@$(CC) -static $(CFLAGS) -o $@ $(STATIC_OBJ) $(STATIC_LIBS) 2>build/static-obj/link.log; \
+	rc=$$?; awk '/: in function / { held = $$0; next } \
+		/in statically linked applications requires at runtime/ { held = ""; next } \
+		{ if (held != "") print held; held = ""; print } END { if (held != "") print held }' \
+		build/static-obj/link.log >&2; exit $$rc
 	@strip $@
 else
 build/airlock-static:

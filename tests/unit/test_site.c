@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "harness.h"
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -123,13 +124,17 @@ static void s_write(const char *dir, const char *rel, const char *content)
     }
 }
 
+static int s_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
 static void s_rm_rf(const char *dir)
 {
-    char cmd[1100];
-    /* Test clean-up only; the binary itself never runs a shell. */
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "clean-up of %s failed\n", dir);
+    nftw(dir, s_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 TEST(site_scan_keys_hashes_and_order)
