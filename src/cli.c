@@ -51,7 +51,7 @@ static int s_unknown_flag(const char *flag, const char *command, unsigned bit)
             al_buf_printf(&list, "%s--%s", list.len ? ", " : "", defs[i].name);
     al_buf_puts(&list, ", --debug, --json");
     al_raise(AL_ERR_USAGE,
-             "unknown flag '%.100s' for %s; valid flags: %s",
+             "unknown flag '--%.100s' for %s; valid flags: %s",
              flag,
              command,
              al_buf_str(&list));
@@ -99,7 +99,7 @@ int al_cli_parse(int argc, char **argv, struct al_cli *cli)
         eq = strchr(arg, '=');
         n = eq ? (size_t)(eq - arg) : strlen(arg);
         if (n == 0 || n >= sizeof(name))
-            return s_unknown_flag(argv[i], cli->command ? cli->command : "deploy", bit);
+            return s_unknown_flag("", cli->command ? cli->command : "deploy", bit);
         memcpy(name, arg, n);
         name[n] = '\0';
         if (strcmp(name, "debug") == 0 || strcmp(name, "json") == 0) {
@@ -122,7 +122,7 @@ int al_cli_parse(int argc, char **argv, struct al_cli *cli)
             return al_raise(AL_ERR_USAGE,
                             "give the command as the first argument: airlock <command> ...");
         if (id < 0 || defs[id].config_only)
-            return s_unknown_flag(argv[i], cli->command ? cli->command : "deploy", bit);
+            return s_unknown_flag(name, cli->command ? cli->command : "deploy", bit);
         if (cli->command && strcmp(cli->command, "help") != 0 &&
             strcmp(cli->command, "version") != 0 && !(defs[id].commands & bit))
             return al_raise(AL_ERR_USAGE,

@@ -199,6 +199,11 @@ int al_config_to_layer(const struct al_config *c, struct al_opt_layer *layer)
     {
         char keypath[160];
         int id = al_opt_find(key);
+        if (id == AL_OPT_COMMAND)
+            return al_raise(AL_ERR_CONFIG,
+                            "%s: deploy.command: the command is chosen by the workflow's "
+                            "'command' input or the CLI, not by the config",
+                            c->path);
         if (id < 0 || al_opt_defs()[id].config_only)
             return s_unknown_key(c, key);
         snprintf(keypath, sizeof(keypath), "deploy.%.128s", key);

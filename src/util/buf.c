@@ -104,8 +104,11 @@ int al_buf_printf(struct al_buf *b, const char *fmt, ...)
 char *al_buf_detach(struct al_buf *b)
 {
     char *p;
-    if (!b->data && s_reserve(b, 0))
-        return NULL;
+    if (!b->data) {
+        if (s_reserve(b, 0))
+            return NULL;
+        b->data[0] = '\0';
+    }
     p = b->data;
     b->data = NULL;
     b->len = 0;
