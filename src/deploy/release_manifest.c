@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "deploy/release_manifest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/str.h"
+
+#define AL_KEY_MAX 1024u
+
+bool al_release_version_valid(const char *s)
+{
+    size_t n;
+    if (!s)
+        return false;
+    n = strlen(s);
+    if (n == 0 || n > AL_VERSION_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '+' && c != '-')))
+            return false;
+    }
+    return true;
+}
+
+void al_release_init(struct al_release *r)
+{
+    memset(r, 0, sizeof(*r));
+}
+
+void al_release_clean_up(struct al_release *r)
+{
+    if (!r)
+        return;
+    free(r->version);
+    free(r->commit);
+    free(r->actor);
+    free(r->run_url);
+    free(r->environment);
+    free(r->status);
+    free(r->previous);
+    for (size_t i = 0; i < r->n_stacks; i++) {
+        free(r->stacks[i].name);
+        json_decref(r->stacks[i].parameters);
+        json_decref(r->stacks[i].outputs);
+    }
+    free(r->stacks);
+    free(r->bucket);
+    free(r->prefix);
+    for (size_t i = 0; i < r->n_files; i++) {
+        free(r->files[i].key);
+        free(r->files[i].content_type);
+        free(r->files[i].cache_control);
+    }
+    free(r->files);
+    al_release_init(r);
+}
+
+static json_t *s_str(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *s_time(time_t t)
+{
+    char iso[21];
+    al_clock_iso8601(t, iso);
+    return json_string(iso);
+}
+
+char *al_release_to_json(const struct al_release *r)
+{
+    json_t *root, *stacks, *files;
+    char *text;
+
+    stacks = json_array();
+    for (size_t i = 0; i < r->n_stacks; i++) {
+        const struct al_release_stack *s = &r->stacks[i];
+        json_t *params = s->parameters ? json_incref(s->parameters) : json_object();
+        json_t *outs = s->outputs ? json_incref(s->outputs) : json_object();
+        json_array_append_new(stacks,
+                              json_pack("{s:s, s:s, s:o, s:o}",
+                                        "name",
+                                        s->name,
+                                        "templateSha256",
+                                        s->template_sha256,
+                                        "parameters",
+                                        params,
+                                        "outputs",
+                                        outs));
+    }
+    files = json_array();
+    for (size_t i = 0; i < r->n_files; i++) {
+        const struct al_release_file *f = &r->files[i];
+        json_array_append_new(files,
+                              json_pack("{s:s, s:s, s:I, s:s, s:s}",
+                                        "key",
+                                        f->key,
+                                        "sha256",
+                                        f->sha256,
+                                        "size",
+                                        (json_int_t)f->size,
+                                        "contentType",
+                                        f->content_type,
+                                        "cacheControl",
+                                        f->cache_control));
+    }
+    root = json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                     "schema",
+                     AL_RELEASE_SCHEMA,
+                     "version",
+                     s_str(r->version),
+                     "commit",
+                     s_str(r->commit),
+                     "time",
+                     s_time(r->time),
+                     "actor",
+                     s_str(r->actor),
+                     "runUrl",
+                     s_str(r->run_url),
+                     "environment",
+                     s_str(r->environment),
+                     "status",
+                     s_str(r->status),
+                     "previous",
+                     s_str(r->previous),
+                     "stacks",
+                     stacks);
+    if (root) {
+        if (r->bucket)
+            json_object_set_new(root,
+                                "site",
+                                json_pack("{s:s, s:s, s:o}",
+                                          "bucket",
+                                          r->bucket,
+                                          "prefix",
+                                          r->prefix ? r->prefix : "",
+                                          "files",
+                                          files));
+        else
+            json_decref(files);
+    }
+    if (!root) {
+        al_raise(AL_ERR_NOMEM, "cannot build the release manifest");
+        return NULL;
+    }
+    text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (!text)
+        al_raise(AL_ERR_NOMEM, "cannot serialise the release manifest");
+    return text;
+}
+
+/* Field readers: each raises AL_ERR_PARSE naming the manifest and the field. */
+static int s_get_str(const json_t *o, const char *key, const char *name, bool required, char **out)
+{
+    const json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v)) {
+        if (required)
+            return al_raise(AL_ERR_PARSE, "%s: field '%s' is missing", name, key);
+        return 0;
+    }
+    if (!json_is_string(v))
+        return al_raise(AL_ERR_PARSE, "%s: field '%s' must be text", name, key);
+    if (!al_utf8_valid(json_string_value(v), json_string_length(v)) ||
+        strlen(json_string_value(v)) != json_string_length(v))
+        return al_raise(AL_ERR_PARSE, "%s: field '%s' is not UTF-8 text", name, key);
+    return al_str_set(out, json_string_value(v));
+}
+
+static bool s_is_sha256(const char *s)
+{
+    if (!s || strlen(s) != AL_SHA256_HEX_LEN)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return false;
+    return true;
+}
+
+/* A key restored by rollback: bounded, UTF-8, no control characters, no '..' segment. */
+static bool s_key_ok(const char *k)
+{
+    size_t n = strlen(k);
+    if (n == 0 || n > AL_KEY_MAX || !al_utf8_valid(k, n))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)k[i] < 0x20 || k[i] == 0x7f)
+            return false;
+    for (const char *p = k; p;) {
+        const char *slash = strchr(p, '/');
+        size_t len = slash ? (size_t)(slash - p) : strlen(p);
+        if (len == 2 && p[0] == '.' && p[1] == '.')
+            return false;
+        p = slash ? slash + 1 : NULL;
+    }
+    return true;
+}
+
+static int s_string_map(const json_t *v, const char *name, const char *field, json_t **out)
+{
+    const char *k;
+    json_t *val;
+    if (!v || json_is_null(v)) {
+        *out = json_object();
+        return 0;
+    }
+    if (!json_is_object(v))
+        return al_raise(AL_ERR_PARSE, "%s: %s must be an object", name, field);
+    json_object_foreach((json_t *)v, k, val)
+    {
+        if (!json_is_string(val))
+            return al_raise(AL_ERR_PARSE, "%s: %s.%.100s must be text", name, field, k);
+    }
+    *out = json_incref((json_t *)v);
+    return 0;
+}
+
+static int s_read_stacks(const json_t *arr, const char *name, struct al_release *r)
+{
+    size_t i;
+    json_t *s;
+    if (!arr || json_is_null(arr))
+        return 0;
+    if (!json_is_array(arr))
+        return al_raise(AL_ERR_PARSE, "%s: 'stacks' must be a list", name);
+    if (json_array_size(arr) > 1000)
+        return al_raise(AL_ERR_PARSE, "%s: more than 1000 stacks", name);
+    if (!(r->stacks = calloc(json_array_size(arr) + 1, sizeof(*r->stacks))))
+        return al_raise(AL_ERR_NOMEM, "out of memory");
+    json_array_foreach(arr, i, s)
+    {
+        struct al_release_stack *st = &r->stacks[r->n_stacks++];
+        char *sha = NULL;
+        int bad;
+        if (!json_is_object(s))
+            return al_raise(AL_ERR_PARSE, "%s: stacks[%zu] must be an object", name, i);
+        if (s_get_str(s, "name", name, true, &st->name) ||
+            s_get_str(s, "templateSha256", name, true, &sha))
+            return -1;
+        bad = !s_is_sha256(sha);
+        if (!bad)
+            memcpy(st->template_sha256, sha, AL_SHA256_HEX_LEN + 1);
+        free(sha);
+        if (bad)
+            return al_raise(
+              AL_ERR_PARSE, "%s: stacks[%zu].templateSha256 is not a SHA-256", name, i);
+        if (s_string_map(json_object_get(s, "parameters"), name, "parameters", &st->parameters) ||
+            s_string_map(json_object_get(s, "outputs"), name, "outputs", &st->outputs))
+            return -1;
+    }
+    return 0;
+}
+
+static int s_read_site(const json_t *site, const char *name, struct al_release *r)
+{
+    const json_t *files;
+    json_t *f;
+    size_t i;
+    if (!site || json_is_null(site))
+        return 0;
+    if (!json_is_object(site))
+        return al_raise(AL_ERR_PARSE, "%s: 'site' must be an object", name);
+    if (s_get_str(site, "bucket", name, true, &r->bucket) ||
+        s_get_str(site, "prefix", name, false, &r->prefix))
+        return -1;
+    files = json_object_get(site, "files");
+    if (!json_is_array(files))
+        return al_raise(AL_ERR_PARSE, "%s: site.files must be a list", name);
+    if (!(r->files = calloc(json_array_size(files) + 1, sizeof(*r->files))))
+        return al_raise(AL_ERR_NOMEM, "out of memory");
+    json_array_foreach(files, i, f)
+    {
+        struct al_release_file *rf = &r->files[r->n_files++];
+        const json_t *size = json_object_get(f, "size");
+        char *sha = NULL;
+        int bad;
+        if (!json_is_object(f))
+            return al_raise(AL_ERR_PARSE, "%s: site.files[%zu] must be an object", name, i);
+        if (s_get_str(f, "key", name, true, &rf->key) || s_get_str(f, "sha256", name, true, &sha) ||
+            s_get_str(f, "contentType", name, true, &rf->content_type) ||
+            s_get_str(f, "cacheControl", name, true, &rf->cache_control))
+            return -1;
+        bad = !s_is_sha256(sha);
+        if (!bad)
+            memcpy(rf->sha256, sha, AL_SHA256_HEX_LEN + 1);
+        free(sha);
+        if (bad)
+            return al_raise(AL_ERR_PARSE, "%s: site.files[%zu].sha256 is not a SHA-256", name, i);
+        if (!s_key_ok(rf->key))
+            return al_raise(AL_ERR_PARSE, "%s: site.files[%zu].key is not a safe S3 key", name, i);
+        if (!json_is_integer(size) || json_integer_value(size) < 0)
+            return al_raise(AL_ERR_PARSE, "%s: site.files[%zu].size must be a byte count", name, i);
+        rf->size = (uint64_t)json_integer_value(size);
+    }
+    return 0;
+}
+
+int al_release_from_json(const char *text, size_t n, const char *name, struct al_release *r)
+{
+    json_t *root;
+    char *t = NULL;
+    int rc = -1;
+
+    if (n > AL_RELEASE_MAX_BYTES)
+        return al_raise(AL_ERR_PARSE, "%s is over the %u-byte limit", name, AL_RELEASE_MAX_BYTES);
+    if (!(root = al_json_parse(text, n, name, AL_ERR_PARSE)))
+        return -1;
+    if (!json_is_object(root)) {
+        al_raise(AL_ERR_PARSE, "%s: a release manifest is a JSON object", name);
+        goto cleanup;
+    }
+    if (json_integer_value(json_object_get(root, "schema")) != AL_RELEASE_SCHEMA) {
+        al_raise(AL_ERR_PARSE,
+                 "%s: unknown manifest schema (this airlock reads schema %d)",
+                 name,
+                 AL_RELEASE_SCHEMA);
+        goto cleanup;
+    }
+    if (s_get_str(root, "version", name, true, &r->version) ||
+        s_get_str(root, "commit", name, false, &r->commit) ||
+        s_get_str(root, "actor", name, false, &r->actor) ||
+        s_get_str(root, "runUrl", name, false, &r->run_url) ||
+        s_get_str(root, "environment", name, false, &r->environment) ||
+        s_get_str(root, "status", name, false, &r->status) ||
+        s_get_str(root, "previous", name, false, &r->previous) ||
+        s_get_str(root, "time", name, true, &t))
+        goto cleanup;
+    if (!al_release_version_valid(r->version)) {
+        al_raise(AL_ERR_PARSE, "%s: 'version' is not a valid release version", name);
+        goto cleanup;
+    }
+    if (r->previous && !al_release_version_valid(r->previous)) {
+        al_raise(AL_ERR_PARSE, "%s: 'previous' is not a valid release version", name);
+        goto cleanup;
+    }
+    if (al_clock_parse(t, &r->time)) {
+        al_raise(AL_ERR_PARSE, "%s: 'time' is not an ISO 8601 time", name);
+        goto cleanup;
+    }
+    if (s_read_stacks(json_object_get(root, "stacks"), name, r) ||
+        s_read_site(json_object_get(root, "site"), name, r))
+        goto cleanup;
+    rc = 0;
+cleanup:
+    free(t);
+    json_decref(root);
+    return rc;
+}
+
+char *al_release_current_to_json(const struct al_release_current *c)
+{
+    json_t *o = json_pack("{s:o, s:o, s:o}",
+                          "version",
+                          s_str(c->version),
+                          "previous",
+                          s_str(c->previous),
+                          "time",
+                          s_time(c->time));
+    char *text = o ? json_dumps(o, JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    if (!text)
+        al_raise(AL_ERR_NOMEM, "cannot serialise current.json");
+    return text;
+}
+
+int al_release_current_from_json(const char *text,
+                                 size_t n,
+                                 const char *name,
+                                 struct al_release_current *c)
+{
+    json_t *root = al_json_parse(text, n, name, AL_ERR_PARSE);
+    char *t = NULL;
+    int rc = -1;
+    memset(c, 0, sizeof(*c));
+    if (!root)
+        return -1;
+    if (!json_is_object(root)) {
+        al_raise(AL_ERR_PARSE, "%s must be a JSON object", name);
+        goto cleanup;
+    }
+    if (s_get_str(root, "version", name, true, &c->version) ||
+        s_get_str(root, "previous", name, false, &c->previous) ||
+        s_get_str(root, "time", name, true, &t))
+        goto cleanup;
+    if (!al_release_version_valid(c->version) ||
+        (c->previous && !al_release_version_valid(c->previous)) || al_clock_parse(t, &c->time)) {
+        al_raise(AL_ERR_PARSE, "%s: invalid version or time", name);
+        goto cleanup;
+    }
+    rc = 0;
+cleanup:
+    free(t);
+    json_decref(root);
+    return rc;
+}
+
+void al_release_current_clean_up(struct al_release_current *c)
+{
+    if (!c)
+        return;
+    free(c->version);
+    free(c->previous);
+    memset(c, 0, sizeof(*c));
+}

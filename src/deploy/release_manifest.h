@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The release store's records, as JSON: releases/<version>.json (what a
+ * release is made of: stacks and site files, by content hash), current.json
+ * and lock.json. The store is read back on rollback, so every record is
+ * treated as untrusted: sizes capped, every field type-checked, keys and
+ * hashes validated before use.
+ */
+#ifndef AL_DEPLOY_RELEASE_MANIFEST_H
+#define AL_DEPLOY_RELEASE_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "util/hash.h"
+
+#define AL_RELEASE_SCHEMA 1
+#define AL_RELEASE_MAX_BYTES (256u * 1024u * 1024u)
+#define AL_VERSION_MAX 128
+
+struct al_release_file {
+    char *key;
+    char sha256[AL_SHA256_HEX_LEN + 1];
+    uint64_t size;
+    char *content_type;
+    char *cache_control;
+};
+
+struct al_release_stack {
+    char *name;
+    char template_sha256[AL_SHA256_HEX_LEN + 1]; /* blobs/<sha256> */
+    json_t *parameters;                          /* object of strings; owned */
+    json_t *outputs;                             /* object of strings; owned */
+};
+
+struct al_release {
+    char *version, *commit, *actor, *run_url, *environment, *status, *previous;
+    time_t time;
+    struct al_release_stack *stacks;
+    size_t n_stacks;
+    char *bucket, *prefix; /* site; bucket NULL when the release has no site */
+    struct al_release_file *files;
+    size_t n_files;
+};
+
+/**
+ * True when s is a release version airlock accepts anywhere:
+ * ^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$ (tags and commit SHAs; nothing a shell
+ * or a path could misread).
+ */
+bool al_release_version_valid(const char *s);
+
+/** Initialises an empty release. Pair with al_release_clean_up. */
+void al_release_init(struct al_release *r);
+
+/** Frees every field. NULL-safe. */
+void al_release_clean_up(struct al_release *r);
+
+/**
+ * Serialises r. @return a new JSON text (caller frees with free()) or NULL (raised).
+ */
+char *al_release_to_json(const struct al_release *r);
+
+/**
+ * Parses and validates a manifest read from the store (name is used in
+ * messages). Raises AL_ERR_PARSE naming the field on anything malformed.
+ * r must be initialised; it is cleaned up by the caller also on failure.
+ * @return 0 or -1.
+ */
+int al_release_from_json(const char *text, size_t n, const char *name, struct al_release *r);
+
+/** current.json: the live version and the one before it. */
+struct al_release_current {
+    char *version, *previous;
+    time_t time;
+};
+
+/** Serialises current.json. @return a new string (caller frees) or NULL. */
+char *al_release_current_to_json(const struct al_release_current *c);
+
+/** Parses current.json (validated). Caller frees fields with al_release_current_clean_up. */
+int al_release_current_from_json(const char *text,
+                                 size_t n,
+                                 const char *name,
+                                 struct al_release_current *c);
+
+/** Frees the fields. NULL-safe. */
+void al_release_current_clean_up(struct al_release_current *c);
+
+#endif

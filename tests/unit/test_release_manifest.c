@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "harness.h"
+
+#include <stdlib.h>
+
+#include "deploy/release_manifest.h"
+
+#define SHA_A "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define SHA_B "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+TEST(release_version_rule)
+{
+    const char *good[] = { "v1",
+                           "v1.2.3",
+                           "1.0.0+build.5",
+                           "0123abcdef0123abcdef0123abcdef01234567",
+                           "release_2026-11-28" };
+    const char *bad[] = { "",     "v1;rm -rf /", "../v1",
+                          "-v1",  ".v1",         "v 1",
+                          "v1/2", "v1\n",        "\xEF\xBD\x92\xEF\xBD\x8F" };
+    char longv[202];
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+        ASSERT(al_release_version_valid(good[i]));
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ASSERT(!al_release_version_valid(bad[i]));
+    memset(longv, 'a', 200);
+    longv[200] = '\0';
+    ASSERT(!al_release_version_valid(longv));
+    longv[128] = '\0';
+    ASSERT(al_release_version_valid(longv));
+    longv[129 - 1] = 'a';
+    ASSERT(!al_release_version_valid(NULL));
+}
+
+TEST(release_manifest_round_trip)
+{
+    struct al_release r, back;
+    struct al_release_file files[2] = {
+        { "index.html", SHA_A, 15, "text/html; charset=utf-8", "no-cache" },
+        { "assets/app-Ab12Cd34.js",
+          SHA_B,
+          0,
+          "text/javascript; charset=utf-8",
+          "public, max-age=31536000, immutable" },
+    };
+    struct al_release_stack st = { "App-Frontend", SHA_B, NULL, NULL };
+    char *text;
+    al_release_init(&r);
+    r.version = "v2";
+    r.commit = "0123abc";
+    r.actor = "octocat";
+    r.run_url = "https://github.com/o/r/actions/runs/1";
+    r.environment = "production";
+    r.status = "deployed";
+    r.previous = "v1";
+    r.time = 1764288000;
+    r.stacks = &st;
+    r.n_stacks = 1;
+    r.bucket = "site";
+    r.prefix = "";
+    r.files = files;
+    r.n_files = 2;
+    st.parameters = json_pack("{s:s}", "Stage", "prod");
+    st.outputs = json_pack("{s:s}", "BucketName", "site");
+    text = al_release_to_json(&r);
+    json_decref(st.parameters);
+    json_decref(st.outputs);
+    ASSERT(text != NULL);
+    al_release_init(&back);
+    ASSERT_OK(al_release_from_json(text, strlen(text), "releases/v2.json", &back));
+    ASSERT_STR_EQ(back.version, "v2");
+    ASSERT_STR_EQ(back.previous, "v1");
+    ASSERT_INT_EQ(back.time, 1764288000);
+    ASSERT_INT_EQ(back.n_stacks, 1);
+    ASSERT_STR_EQ(back.stacks[0].template_sha256, SHA_B);
+    ASSERT_STR_EQ(json_string_value(json_object_get(back.stacks[0].outputs, "BucketName")), "site");
+    ASSERT_INT_EQ(back.n_files, 2);
+    ASSERT_STR_EQ(back.files[1].cache_control, "public, max-age=31536000, immutable");
+    ASSERT_INT_EQ(back.files[0].size, 15);
+    free(text);
+    al_release_clean_up(&back);
+}
+
+static int s_parse(const char *text)
+{
+    struct al_release r;
+    int rc;
+    al_release_init(&r);
+    rc = al_release_from_json(text, strlen(text), "m.json", &r);
+    al_release_clean_up(&r);
+    return rc;
+}
+
+TEST(release_manifest_rejects_tampering)
+{
+    ASSERT_FAILS(
+      s_parse("{\"schema\": 1, \"version\": \"../x\", \"time\": \"2026-01-01T00:00:00Z\"}"));
+    ASSERT_CONTAINS(al_error_last()->msg, "'version'");
+    ASSERT_FAILS(
+      s_parse("{\"schema\": 2, \"version\": \"v1\", \"time\": \"2026-01-01T00:00:00Z\"}"));
+    ASSERT_CONTAINS(al_error_last()->msg, "schema");
+    ASSERT_FAILS(s_parse("{\"schema\": 1, \"version\": \"v1\", \"time\": \"soon\"}"));
+    ASSERT_FAILS(s_parse("{\"schema\": 1, \"version\": \"v1\", \"time\": \"2026-01-01T00:00:00Z\", "
+                         "\"site\": {\"bucket\": \"b\", \"files\": [{\"key\": \"a/../../etc\", "
+                         "\"sha256\": \"" SHA_A "\", \"size\": 1, \"contentType\": \"x\", "
+                         "\"cacheControl\": \"y\"}]}}"));
+    ASSERT_CONTAINS(al_error_last()->msg, "not a safe S3 key");
+    ASSERT_FAILS(s_parse("{\"schema\": 1, \"version\": \"v1\", \"time\": \"2026-01-01T00:00:00Z\", "
+                         "\"site\": {\"bucket\": \"b\", \"files\": [{\"key\": \"a\", "
+                         "\"sha256\": \"XYZ\", \"size\": 1, \"contentType\": \"x\", "
+                         "\"cacheControl\": \"y\"}]}}"));
+    ASSERT_CONTAINS(al_error_last()->msg, "not a SHA-256");
+    ASSERT_FAILS(s_parse("{\"schema\": 1, \"version\": \"v1\", \"time\": \"2026-01-01T00:00:00Z\", "
+                         "\"stacks\": [{\"name\": \"S\", \"templateSha256\": \"" SHA_A "\", "
+                         "\"parameters\": {\"P\": 5}}]}"));
+    ASSERT_CONTAINS(al_error_last()->msg, "parameters.P must be text");
+    ASSERT_FAILS(s_parse("[]"));
+    ASSERT_FAILS(s_parse("{\"schema\": 1,"));
+    ASSERT_CONTAINS(al_error_last()->msg, "m.json:1:");
+}
+
+TEST(release_current_round_trip)
+{
+    struct al_release_current c = { "v3", "v2", 1764288000 }, back;
+    char *text = al_release_current_to_json(&c);
+    ASSERT(text != NULL);
+    ASSERT_OK(al_release_current_from_json(text, strlen(text), "current.json", &back));
+    ASSERT_STR_EQ(back.version, "v3");
+    ASSERT_STR_EQ(back.previous, "v2");
+    ASSERT_INT_EQ(back.time, 1764288000);
+    al_release_current_clean_up(&back);
+    free(text);
+    ASSERT_FAILS(al_release_current_from_json("{\"version\": \"v1;x\", \"time\": "
+                                              "\"2026-01-01T00:00:00Z\"}",
+                                              56,
+                                              "current.json",
+                                              &back));
+    al_release_current_clean_up(&back);
+}
