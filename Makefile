@@ -3,6 +3,8 @@
 # `make static` builds the static binary; `make demo` runs the example.
 .DELETE_ON_ERROR:
 .SUFFIXES:
+# Keep intermediate objects (and keep make quiet after the closing test line).
+.SECONDARY:
 
 VERSION := $(shell cat VERSION)
 PKGS := libcurl openssl jansson yaml-0.1 expat zlib minizip
