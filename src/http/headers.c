@@ -37,8 +37,11 @@ void al_http_headers_clean_up(struct al_http_headers *h)
     h->cap = 0;
 }
 
-int al_http_headers_addn(struct al_http_headers *h, const char *name, size_t name_len,
-                         const char *value, size_t value_len)
+int al_http_headers_addn(struct al_http_headers *h,
+                         const char *name,
+                         size_t name_len,
+                         const char *value,
+                         size_t value_len)
 {
     char *n = NULL, *v = NULL;
     if (name_len + value_len > h->max_bytes || h->bytes > h->max_bytes - name_len - value_len)
@@ -64,8 +67,8 @@ int al_http_headers_addn(struct al_http_headers *h, const char *name, size_t nam
 
 int al_http_headers_add(struct al_http_headers *h, const char *name, const char *value)
 {
-    return al_http_headers_addn(h, name, strlen(name), value ? value : "",
-                                value ? strlen(value) : 0);
+    return al_http_headers_addn(
+      h, name, strlen(name), value ? value : "", value ? strlen(value) : 0);
 }
 
 const char *al_http_headers_get(const struct al_http_headers *h, const char *name)

@@ -37,8 +37,11 @@ void al_http_headers_reset(struct al_http_headers *h);
 int al_http_headers_add(struct al_http_headers *h, const char *name, const char *value);
 
 /** Appends a field from counted strings (borrowed, copied). @return 0 or -1. */
-int al_http_headers_addn(struct al_http_headers *h, const char *name, size_t name_len,
-                         const char *value, size_t value_len);
+int al_http_headers_addn(struct al_http_headers *h,
+                         const char *name,
+                         size_t name_len,
+                         const char *value,
+                         size_t value_len);
 
 /** The value of the first field named name (any case), or NULL. Borrowed from h. */
 const char *al_http_headers_get(const struct al_http_headers *h, const char *name);

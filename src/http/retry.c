@@ -124,8 +124,7 @@ enum al_retry_kind al_retry_classify(long status, const char *code)
         return AL_RETRY_SKEW;
     if (s_in(code, s_throttle) || status == 429)
         return AL_RETRY_THROTTLE;
-    if (s_in(code, s_transient) || status == 500 || status == 502 || status == 503 ||
-        status == 504)
+    if (s_in(code, s_transient) || status == 500 || status == 502 || status == 503 || status == 504)
         return AL_RETRY_TRANSIENT;
     return AL_RETRY_NONE;
 }
@@ -133,15 +132,15 @@ enum al_retry_kind al_retry_classify(long status, const char *code)
 const char *al_retry_kind_name(enum al_retry_kind kind)
 {
     switch (kind) {
-    case AL_RETRY_TRANSIENT:
-        return "transient";
-    case AL_RETRY_THROTTLE:
-        return "throttle";
-    case AL_RETRY_TIMEOUT:
-        return "connection";
-    case AL_RETRY_SKEW:
-        return "clock skew";
-    default:
-        return "none";
+        case AL_RETRY_TRANSIENT:
+            return "transient";
+        case AL_RETRY_THROTTLE:
+            return "throttle";
+        case AL_RETRY_TIMEOUT:
+            return "connection";
+        case AL_RETRY_SKEW:
+            return "clock skew";
+        default:
+            return "none";
     }
 }

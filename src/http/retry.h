@@ -5,7 +5,8 @@
  * capped at 20 s, and the retry quota (a token bucket of 500; a retry costs
  * 5, or 10 after a timeout or connection error; a first-attempt success
  * refunds 1, a success after retries refunds what its last retry took).
- * Pure functions and plain structs, so tests can drive them directly.
+ * Pure functions and plain structs, so tests can drive them directly; every
+ * pointer argument is borrowed for the call and nothing is kept.
  */
 #ifndef AL_HTTP_RETRY_H
 #define AL_HTTP_RETRY_H
