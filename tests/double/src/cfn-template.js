@@ -136,9 +136,7 @@ function shortHash(...parts) {
 }
 function upperHash(s, n) { return shortHash(s).toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, n); }
 
-function distributionDomain(id) {
-  return 'd' + crypto.createHash('sha256').update(id).digest('hex').slice(0, 13) + '.cloudfront.net';
-}
+const { distributionDomain } = require('./cloudfront');
 
 // The evaluation environment for one stack + template + parameters.
 class Evaluator {

@@ -15,7 +15,7 @@ const tpl = require('./cfn-template');
 const V = tpl.validationError;
 const OPS = new Set(['CreateChangeSet', 'DescribeChangeSet', 'ExecuteChangeSet', 'DeleteChangeSet', 'ListChangeSets',
   'DescribeStacks', 'DescribeStackEvents', 'DeleteStack', 'UpdateTerminationProtection', 'GetTemplate',
-  'CreateStack', 'UpdateStack', 'ListStackResources', 'DescribeStackResources', 'ListExports']);
+  'CreateStack', 'UpdateStack', 'ListStackResources', 'DescribeStackResources', 'ListExports', 'GetTemplateSummary']);
 const MAX_TEMPLATE_BODY = 51200;
 const MAX_TEMPLATE_URL_SIZE = 1024 * 1024;
 const NAME_RE = /^[a-zA-Z][-a-zA-Z0-9]*$/;
@@ -47,6 +47,7 @@ async function handle(ctx) {
     case 'ListStackResources': return listStackResources(ctx, p);
     case 'DescribeStackResources': return describeStackResources(ctx, p);
     case 'ListExports': return listExports(ctx);
+    case 'GetTemplateSummary': return getTemplateSummary(ctx, p);
     default: throw ctx.routeError;
   }
 }
@@ -279,6 +280,13 @@ function listChangeSets(ctx, p) {
 }
 
 function deleteChangeSet(ctx, p) {
+  // By name, deleting succeeds as long as the stack exists, even when the
+  // change set does not (the CDK CLI relies on this before every deploy).
+  const name = q.required(p, 'ChangeSetName');
+  if (!name.startsWith('arn:') && p.StackName && !findChangeSet(ctx.state, name, p.StackName)) {
+    if (!findStack(ctx.state, p.StackName)) throw V(`Stack [${p.StackName}] does not exist`);
+    return q.respond(ctx, 'DeleteChangeSet', NS.cloudformation, '');
+  }
   const { stack, cs } = needChangeSet(ctx.state, p);
   if (cs.executionStatus === 'EXECUTE_IN_PROGRESS') throw new AwsError(400, 'InvalidChangeSetStatus', `Cannot delete ChangeSet [${cs.id}] while it is executing`);
   stack.changeSets.delete(cs.name);
@@ -392,7 +400,9 @@ function run(state, stack, cs, opts) {
   stack.busy = true;
   const gen = state.generation;
   const step = async () => {
-    await sleep(state.settings.cfnStepMs);
+    // With cfnStepMs 0 the whole operation finishes before the next request
+    // is read (aws-cli's waiters poll once at once, then only after 30 s).
+    if (state.settings.cfnStepMs > 0) await sleep(state.settings.cfnStepMs);
     if (gen !== state.generation) throw new Error('reset');
   };
   execute(state, stack, cs, opts, step).catch((e) => {
@@ -581,7 +591,7 @@ function deleteStack(ctx, p) {
   stack.busy = true;
   const gen = st.generation;
   (async () => {
-    const step = async () => { await sleep(st.settings.cfnStepMs); if (gen !== st.generation) throw new Error('reset'); };
+    const step = async () => { if (st.settings.cfnStepMs > 0) await sleep(st.settings.cfnStepMs); if (gen !== st.generation) throw new Error('reset'); };
     setStatus(stack, 'DELETE_IN_PROGRESS', 'User Initiated', token);
     stack.changeSets.clear();
     let failed = null;
@@ -627,8 +637,25 @@ function getTemplate(ctx, p) {
   let body;
   if (p.ChangeSetName) body = needChangeSet(ctx.state, p).cs.templateBody;
   else body = needStack(ctx.state, q.required(p, 'StackName'), { includeDeleted: true }).templateBody;
-  if (body === null) throw V(`Stack with id ${p.StackName} does not exist`);
-  q.respond(ctx, 'GetTemplate', NS.cloudformation, el('TemplateBody', body) + '<StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable>');
+  // A REVIEW_IN_PROGRESS stack has no template yet: no TemplateBody (the CDK
+  // CLI reads that as an empty template).
+  q.respond(ctx, 'GetTemplate', NS.cloudformation, el('TemplateBody', body === null ? undefined : body) + '<StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable>');
+}
+
+// What aws-cli's deploy reads to know a template's parameters.
+async function getTemplateSummary(ctx, p) {
+  let body;
+  if (p.TemplateBody !== undefined || p.TemplateURL !== undefined) body = await loadTemplate(ctx, p, null);
+  else body = needStack(ctx.state, q.required(p, 'StackName')).templateBody;
+  const t = tpl.parseTemplate(body);
+  const params = Object.entries(t.Parameters || {}).map(([k, v]) => '<member>' + el('ParameterKey', k) + el('DefaultValue', v.Default === undefined ? undefined : String(v.Default))
+    + el('ParameterType', v.Type) + el('NoEcho', String(v.NoEcho) === 'true' ? 'true' : 'false') + el('Description', v.Description)
+    + '<ParameterConstraints>' + (v.AllowedValues ? raw('AllowedValues', listXml(v.AllowedValues.map(String))) : '') + '</ParameterConstraints></member>').join('');
+  const cap = tpl.iamCapability(t);
+  const types = [...new Set(Object.values(t.Resources).map((r) => r.Type))];
+  q.respond(ctx, 'GetTemplateSummary', NS.cloudformation, raw('Parameters', params) + el('Description', t.Description)
+    + raw('Capabilities', cap ? listXml([cap]) : '') + (cap ? el('CapabilitiesReason', 'The following resource(s) require capabilities: [' + Object.values(t.Resources).filter((r) => r.Type in tpl.IAM_TYPES).map((r) => r.Type).join(', ') + ']') : '')
+    + raw('ResourceTypes', listXml(types)) + el('Version', t.AWSTemplateFormatVersion || '2010-09-09') + raw('DeclaredTransforms', ''));
 }
 
 function resourcesOf(stack) {

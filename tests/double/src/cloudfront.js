@@ -28,10 +28,15 @@ async function prepare(ctx) {
   if (op === 'Unknown') ctx.routeError = new AwsError(404, 'NotImplemented', `The AWS double does not implement ${ctx.req.method} ${ctx.rawPath}`);
 }
 
+// A stable fake domain per distribution id (CloudFormation's GetAtt
+// DomainName gives the same).
+function distributionDomain(id) {
+  return 'd' + crypto.createHash('sha256').update(id).digest('hex').slice(0, 13) + '.cloudfront.net';
+}
+
 function createDistribution(state, id, bucket, domainName) {
   if (!state.distributions.has(id)) {
-    const d = 'd' + crypto.createHash('sha256').update(id).digest('hex').slice(0, 13);
-    state.distributions.set(id, { id, bucket, domainName: domainName || `${d}.cloudfront.net`, invalidations: [] });
+    state.distributions.set(id, { id, bucket, domainName: domainName || distributionDomain(id), invalidations: [] });
   }
   return state.distributions.get(id);
 }
@@ -131,4 +136,4 @@ function listInvalidations(ctx) {
   ctx.sendXml(200, DECL + `<InvalidationList xmlns="${NS.cloudfront}">${el('Marker', marker)}${truncated ? el('NextMarker', page[page.length - 1].id) : ''}${el('MaxItems', maxItems)}${el('IsTruncated', truncated ? 'true' : 'false')}${el('Quantity', page.length)}${page.length ? raw('Items', items) : ''}</InvalidationList>`);
 }
 
-module.exports = { protocol: 'cloudfront', authKind: () => 'query', prepare, handle, createDistribution, invalidationJson };
+module.exports = { protocol: 'cloudfront', authKind: () => 'query', prepare, handle, createDistribution, distributionDomain, invalidationJson };

@@ -4,7 +4,7 @@
 // log see every answer).
 
 const { Readable } = require('node:stream');
-const { AwsError, renderError } = require('./errors');
+const { AwsError, renderError, hostId } = require('./errors');
 const { clock, preciseNow, requestId, httpDate } = require('./util');
 
 class Ctx {
@@ -38,6 +38,7 @@ class Ctx {
       code: null,
       accessKey: null,
       principal: null,
+      region: null,
       connectionId: req.socket.doubleConnectionId,
       fault: null,
       bytesIn: 0,
@@ -87,7 +88,7 @@ class Ctx {
     res.setHeader('Date', httpDate(clock.now()));
     if (this.service && this.protocol !== 'plain') {
       res.setHeader('x-amz-request-id', this.requestId);
-      if (this.protocol === 's3') res.setHeader('x-amz-id-2', Buffer.from('double/' + this.requestId).toString('base64'));
+      if (this.protocol === 's3') res.setHeader('x-amz-id-2', hostId(this.requestId));
       else res.setHeader('x-amzn-RequestId', this.requestId);
     }
     for (const [k, v] of Object.entries(headers)) if (v !== undefined && v !== null) res.setHeader(k, v);

@@ -57,9 +57,5 @@ function required(params, name) {
   return v;
 }
 
-// <member>..</member> list
-function members(items, fn) {
-  return items.map((x) => `<member>${fn(x)}</member>`).join('');
-}
 
-module.exports = { parseParams, list, structList, respond, required, members };
+module.exports = { parseParams, list, structList, respond, required };

@@ -4,13 +4,12 @@
 // part for multipart) so nothing large is copied or held in memory.
 
 const crypto = require('node:crypto');
-const { Readable } = require('node:stream');
 const { AwsError, NS } = require('./errors');
 const { el, raw, DECL, parseXml, text } = require('./xml');
 const { planBody, receiveBody, receiveSmallBody, storedContentEncoding, storeBody } = require('./s3-body');
 const { listObjectsV2, listObjectsV1 } = require('./s3-list');
 const multipart = require('./s3-multipart');
-const { clock, isoDate, httpDate, md5Hex, CHECKSUM_ALGS } = require('./util');
+const { clock, isoDate, httpDate, md5Hex } = require('./util');
 
 const MAX_PUT_SIZE = 5 * 1024 ** 3;
 const MAX_METADATA_BYTES = 2048;
@@ -48,6 +47,7 @@ function prepare(ctx) {
       else if (has('uploads')) op = 'ListMultipartUploads';
       else if (has('location')) op = 'GetBucketLocation';
       else if (has('versioning')) op = 'GetBucketVersioning';
+      else if (has('encryption')) op = 'GetBucketEncryption';
       else if (!qkeys.some((k) => SUBRESOURCES.has(k))) op = 'ListObjects';
     } else if (method === 'HEAD') op = 'HeadBucket';
     else if (method === 'PUT' && qkeys.length === 0) op = 'CreateBucket';
@@ -403,6 +403,13 @@ async function getBucketVersioning(ctx) {
   ctx.sendXml(200, DECL + `<VersioningConfiguration xmlns="${NS.s3}"/>`);
 }
 
+// Buckets are encrypted with SSE-S3 by default, as new S3 buckets are.
+async function getBucketEncryption(ctx) {
+  await drain(ctx);
+  needBucket(ctx);
+  ctx.sendXml(200, DECL + `<ServerSideEncryptionConfiguration xmlns="${NS.s3}"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>false</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>`);
+}
+
 async function listV2(ctx) { await drain(ctx); listObjectsV2(ctx, needBucket(ctx)); }
 async function listV1(ctx) { await drain(ctx); listObjectsV1(ctx, needBucket(ctx)); }
 
@@ -412,6 +419,7 @@ const OPS = {
   ListObjects: listV1,
   GetBucketLocation: getBucketLocation,
   GetBucketVersioning: getBucketVersioning,
+  GetBucketEncryption: getBucketEncryption,
   HeadBucket: headBucket,
   CreateBucket: createBucket,
   DeleteBucket: deleteBucket,
@@ -454,5 +462,5 @@ async function writeObject(state, bucket, key, buf, meta = {}) {
 
 module.exports = {
   protocol: 's3', authKind: () => 's3', prepare, handle,
-  readObject, writeObject, objectResponseHeaders, readPreconditions, etagMatches, CHECKSUM_ALGS,
+  readObject, writeObject, objectResponseHeaders, readPreconditions, etagMatches,
 };

@@ -28,9 +28,11 @@ const services = {
 
 class Double {
   constructor({ port = 0, host = '127.0.0.1', dataDir = null, latencyMs = 0 } = {}) {
-    this.ownsDataDir = !dataDir;
-    this.dataDir = dataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'aws-double-'));
-    fs.mkdirSync(this.dataDir, { recursive: true });
+    // Always a fresh directory of our own (inside dataDir when given), so
+    // wiping it can never touch anything else; removed at close.
+    const parent = dataDir || os.tmpdir();
+    fs.mkdirSync(parent, { recursive: true });
+    this.dataDir = fs.mkdtempSync(path.join(parent, 'aws-double-'));
     this.state = new State(this.dataDir);
     this.faults = new Faults(this.state, latencyMs);
     this.oidc = oidc.createIssuer();
@@ -61,10 +63,12 @@ class Double {
       this.state.reset(); // stops timers and workflows
       this.server.close(() => resolve());
       this.server.closeAllConnections();
-    }).finally(() => {
-      if (this.ownsDataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
-      else this.state.wipeFiles();
-    });
+    }).finally(() => this.removeDataDir());
+  }
+
+  removeDataDir() {
+    try { this.state.wipeFiles(); } catch { /* best effort */ }
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 
   async handle(req, res) {

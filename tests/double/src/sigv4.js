@@ -96,6 +96,7 @@ async function verify(ctx, auth, { kind, body }) {
       : authError(kind, 'missing', 'Request is missing Authentication Token');
   }
   if (auth.accessKey) ctx.call.accessKey = auth.accessKey;
+  if (auth.region) ctx.call.region = auth.region;
   if (auth.malformed) throw authError(kind, 'malformed', auth.malformed);
 
   const key = state.keys.get(auth.accessKey);

@@ -1,6 +1,6 @@
 'use strict';
 // Everything the double remembers. One instance per process; reset() makes
-// it fresh. Object bodies live in files under dataDir, never in memory.
+// it fresh. Object bodies live on disk under dataDir (see blobs.js).
 
 const { BlobStore } = require('./blobs');
 

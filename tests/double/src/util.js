@@ -4,6 +4,7 @@
 const crypto = require('node:crypto');
 const zlib = require('node:zlib');
 const { AwsCrc32c } = require('@aws-crypto/crc32c');
+const { AwsCrc32 } = require('@aws-crypto/crc32');
 
 // The double's clock. Tests shift it with faults.clockOffsetSeconds to make a
 // client's clock look skewed; everything that AWS would date (Date header,
@@ -55,6 +56,11 @@ function toBuf(d) {
 function makeChecksum(alg) {
   switch (alg) {
     case 'crc32': {
+      // zlib.crc32 (node >= 20.15) is native and fast; older nodes use JS.
+      if (typeof zlib.crc32 !== 'function') {
+        const c = new AwsCrc32();
+        return { update(b) { c.update(b); }, digestB64() { const o = Buffer.alloc(4); o.writeUInt32BE(c.digest() >>> 0); return o.toString('base64'); } };
+      }
       let v = 0;
       return { update(b) { v = zlib.crc32(b, v); }, digestB64() { const o = Buffer.alloc(4); o.writeUInt32BE(v >>> 0); return o.toString('base64'); } };
     }

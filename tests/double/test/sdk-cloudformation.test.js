@@ -130,6 +130,9 @@ test('empty change set fails with the exact AWS reason; outputs-only change has 
   assert.equal(r.StatusReason, "The submitted information didn't contain changes. Submit different information to create a change set.");
   await cfn.send(new CFN.DeleteChangeSetCommand({ StackName: 'Site', ChangeSetName: 'same' }));
   await assert.rejects(describeCs('Site', 'same'), (e) => e.name === 'ChangeSetNotFoundException' && e.$metadata.httpStatusCode === 404);
+  // Deleting by name a change set that is not there succeeds while the stack exists.
+  await cfn.send(new CFN.DeleteChangeSetCommand({ StackName: 'Site', ChangeSetName: 'same' }));
+  await assert.rejects(cfn.send(new CFN.DeleteChangeSetCommand({ StackName: 'NoStack', ChangeSetName: 'x' })), { name: 'ValidationError' });
   const withOutput = JSON.stringify(template({ Outputs: { Extra: { Value: 'x' } } }));
   await cfn.send(new CFN.CreateChangeSetCommand({ StackName: 'Site', ChangeSetName: 'outputs', TemplateBody: withOutput, Parameters: [{ ParameterKey: 'Env', UsePreviousValue: true }], Tags: [{ Key: 'app', Value: 'site' }] }));
   const o = await csDone('Site', 'outputs');
