@@ -10,6 +10,11 @@
 #include "cli.h"
 #include "deploy/config.h"
 #include "deploy/options.h"
+#include "deploy/pipeline.h"
+#include "deploy/release_manifest.h"
+#include "deploy/run.h"
+#include "deploy/steps.h"
+#include "gha/summary.h"
 #include "gha/commands.h"
 #include "gha/env.h"
 #include "gha/event.h"
@@ -103,10 +108,93 @@ static void s_debug_options(const struct s_run *r)
                          r->opts.where[i] ? r->opts.where[i] : "default");
 }
 
+static void s_creds_config(const struct s_run *r, struct al_creds_config *c)
+{
+    const struct al_opts *o = &r->opts;
+    memset(c, 0, sizeof(*c));
+    c->access_key_id = al_opts_get(o, AL_OPT_AWS_ACCESS_KEY_ID);
+    c->secret_access_key = al_opts_get(o, AL_OPT_AWS_SECRET_ACCESS_KEY);
+    c->session_token = al_opts_get(o, AL_OPT_AWS_SESSION_TOKEN);
+    c->env_access_key_id = r->env.access_key_id;
+    c->env_secret_access_key = r->env.secret_access_key;
+    c->env_session_token = r->env.session_token;
+    c->oidc_request_url = r->env.oidc_request_url;
+    c->oidc_request_token = r->env.oidc_request_token;
+    c->audience = al_opts_get(o, AL_OPT_AUDIENCE);
+    c->web_identity_token_file = r->env.web_identity_token_file;
+    c->env_role_arn = r->env.role_arn;
+    c->role_to_assume = al_opts_get(o, AL_OPT_ROLE_TO_ASSUME);
+    c->role_session_name = al_opts_get(o, AL_OPT_ROLE_SESSION_NAME);
+    c->run_id = r->env.run_id;
+}
+
+/* deploy and plan: the pipeline, then notify, then the report. */
+static int s_deploy(struct s_run *r)
+{
+    struct al_run run;
+    struct al_creds_config cc;
+    struct al_summary summary;
+    struct al_error saved;
+    const char *version = al_opts_get(&r->opts, AL_OPT_VERSION);
+    char *run_url;
+    int rc;
+
+    if (!version)
+        return al_raise(AL_ERR_USAGE,
+                        "no version: give --version (a tag or commit SHA); in "
+                        "Actions it defaults to GITHUB_SHA");
+    if (!al_release_version_valid(version))
+        return al_raise(AL_ERR_USAGE,
+                        "%s: version '%.200s' is not allowed; use 1-128 characters of letters, "
+                        "digits and . _ + - starting with a letter or digit",
+                        r->opts.where[AL_OPT_VERSION],
+                        version);
+    run_url = al_gha_run_url(&r->env);
+    al_run_init(&run, &r->opts, &r->outputs);
+    al_summary_init(&summary);
+    run.info.command = r->command;
+    run.info.version = version;
+    run.info.environment = al_opts_get(&r->opts, AL_OPT_ENVIRONMENT);
+    run.info.commit = r->env.sha;
+    run.info.commit_message = r->event.commit_message;
+    run.info.actor = r->event.sender ? r->event.sender : r->env.actor;
+    run.info.run_url = run_url;
+    run.info.run_id = r->env.run_id;
+    run.info.repository = r->env.repository;
+    run.info.actions = r->env.actions;
+    run.dry_run = strcmp(r->command, "plan") == 0 || al_opts_bool(&r->opts, AL_OPT_DRY_RUN);
+    run.endpoints.env_endpoint_url = r->env.endpoint_url;
+    for (int i = 0; i < AL_SVC_COUNT; i++)
+        run.endpoints.env_service_url[i] = r->env.service_endpoint[i];
+    run.endpoints.sts_global =
+      r->env.sts_regional_endpoints && strcmp(r->env.sts_regional_endpoints, "legacy") == 0;
+    s_creds_config(r, &cc);
+
+    rc = al_pipeline_deploy(&run, &cc, r->env.ssl_cert_file);
+    /* Neither the notification nor the report may replace the step's error. */
+    saved = *al_error_last();
+    if (al_step_notify(&run) && rc == 0)
+        rc = -1;
+    else
+        *al_error_mut() = saved;
+    saved = *al_error_last();
+    if (al_pipeline_report(&run, rc, &summary) == 0 && r->env.summary_path &&
+        al_summary_write_file(&summary, r->env.summary_path))
+        al_log_warning("job summary not written: %s", al_error_last()->msg);
+    *al_error_mut() = saved;
+    al_log_info("airlock %s: %s (%s)", r->command, run.status ? run.status : "failed", version);
+    al_summary_clean_up(&summary);
+    al_run_clean_up(&run);
+    free(run_url);
+    return rc;
+}
+
 static int s_dispatch(struct s_run *r)
 {
     s_debug_options(r);
-    /* The pipeline steps arrive with their issues; until then say so plainly. */
+    if (strcmp(r->command, "deploy") == 0 || strcmp(r->command, "plan") == 0)
+        return s_deploy(r);
+    /* Rollback and releases arrive with the release store; until then say so plainly. */
     return al_raise(AL_ERR_NOT_IMPLEMENTED,
                     "command '%s' is not implemented yet in this build of airlock %s",
                     r->command,

@@ -16,10 +16,6 @@ static const char *s_get(const char *name)
 
 void al_gha_env_read(struct al_gha_env *e)
 {
-    static const char *const svc[AL_SVC_COUNT] = {
-        "AWS_ENDPOINT_URL_S3",  "AWS_ENDPOINT_URL_CLOUDFRONT", "AWS_ENDPOINT_URL_CLOUDFORMATION",
-        "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_CLOUDWATCH", "AWS_ENDPOINT_URL_SSM",
-    };
     const char *v;
     memset(e, 0, sizeof(*e));
     v = s_get("GITHUB_ACTIONS");
@@ -46,8 +42,15 @@ void al_gha_env_read(struct al_gha_env *e)
     e->web_identity_token_file = s_get("AWS_WEB_IDENTITY_TOKEN_FILE");
     e->role_arn = s_get("AWS_ROLE_ARN");
     e->endpoint_url = s_get("AWS_ENDPOINT_URL");
-    for (int i = 0; i < AL_SVC_COUNT; i++)
-        e->service_endpoint[i] = s_get(svc[i]);
+    for (int i = 0; i < AL_SVC_COUNT; i++) {
+        char name[64];
+        snprintf(name,
+                 sizeof(name),
+                 "AWS_ENDPOINT_URL_%s",
+                 al_aws_service_env_suffix((enum al_aws_service)i));
+        e->service_endpoint[i] = s_get(name);
+    }
+    e->sts_regional_endpoints = s_get("AWS_STS_REGIONAL_ENDPOINTS");
     e->oidc_request_url = s_get("ACTIONS_ID_TOKEN_REQUEST_URL");
     e->oidc_request_token = s_get("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
     e->ssl_cert_file = s_get("SSL_CERT_FILE");

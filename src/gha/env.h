@@ -11,16 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Services with an AWS_ENDPOINT_URL_<SERVICE> override. */
-enum al_service {
-    AL_SVC_S3,
-    AL_SVC_CLOUDFRONT,
-    AL_SVC_CLOUDFORMATION,
-    AL_SVC_STS,
-    AL_SVC_CLOUDWATCH,
-    AL_SVC_SSM,
-    AL_SVC_COUNT
-};
+#include "aws/endpoint.h"
 
 struct al_gha_env {
     bool actions;      /* GITHUB_ACTIONS=true */
@@ -32,7 +23,10 @@ struct al_gha_env {
     const char *access_key_id, *secret_access_key, *session_token;
     const char *region, *default_region;
     const char *web_identity_token_file, *role_arn;
-    const char *endpoint_url, *service_endpoint[AL_SVC_COUNT];
+    const char *endpoint_url;
+    const char
+      *service_endpoint[AL_SVC_COUNT];  /* AWS_ENDPOINT_URL_<SERVICE>, by enum al_aws_service */
+    const char *sts_regional_endpoints; /* AWS_STS_REGIONAL_ENDPOINTS */
     const char *oidc_request_url, *oidc_request_token;
     const char *ssl_cert_file;
     const char *force_time; /* AIRLOCK_FORCE_TIME (tests): pins the clock */
