@@ -59,6 +59,26 @@ build/tests/%: build/san/tests/tools/%.o $(SAN_OBJ)
 unit: build/tests/unit
 	./build/tests/unit
 
+# libFuzzer targets (clang): tests/fuzz/fuzz_X.c -> build/fuzz/fuzz_X, linked
+# with the library built with ASan+UBSan. `make fuzz` runs each for
+# FUZZ_SECONDS on its committed seed corpus.
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_SECONDS ?= 60
+
+build/fuzz/obj/%.o: %.c $(HDRS) VERSION
+	@mkdir -p $(dir $@)
+	@echo "  CC-FUZZ $<"
+	@clang $(BASE_CFLAGS) $(FUZZ_FLAGS) -c $< -o $@
+
+build/fuzz/%: build/fuzz/obj/tests/fuzz/%.o $(FUZZ_OBJ)
+	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+
+fuzz: $(FUZZ_BIN)
+	./scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_BIN)
+
 # Installs what the suites need (idempotent), then runs them all; the last
 # line is "N passed, N failed".
 check: build/airlock build/airlock-san build/tests/unit $(TOOLS)
