@@ -23,6 +23,8 @@ const OUTPUTS = [
   ['files-unchanged', 'Site files already up to date (not uploaded).'],
   ['files-deleted', 'Stale site objects deleted.'],
   ['bytes-uploaded', 'Bytes uploaded to the site bucket.'],
+  ['files-copied', 'Site files restored by server-side copy from the release store (rollback and automatic rollback).'],
+  ['releases', 'JSON list of the recorded releases, newest first (command releases).'],
   ['invalidation-id', 'CloudFront invalidation id.'],
   ['health-status', 'HTTP status of the last health check attempt.'],
   ['duration-seconds', 'Wall time of the run in seconds.'],

@@ -128,22 +128,42 @@ static void s_creds_config(const struct s_run *r, struct al_creds_config *c)
     c->run_id = r->env.run_id;
 }
 
-/* deploy and plan: the pipeline, then notify, then the report. */
-static int s_deploy(struct s_run *r)
+/* Checks rollback's guard inputs before anything touches the network. */
+static int s_check_rollback(const struct s_run *r)
+{
+    const char *c = al_opts_get(&r->opts, AL_OPT_CONFIRMATION);
+    char *trimmed = c ? al_str_trim(c) : NULL;
+    bool ok = trimmed && strcmp(trimmed, "rollback") == 0;
+    free(trimmed);
+    if (!ok)
+        return al_raise(AL_ERR_USAGE,
+                        "rollback needs confirmation: type exactly 'rollback' in the confirmation "
+                        "input (--confirmation rollback); nothing was changed");
+    return 0;
+}
+
+/* deploy, plan, rollback, releases: build the run, execute, notify, report. */
+static int s_command(struct s_run *r)
 {
     struct al_run run;
     struct al_creds_config cc;
     struct al_summary summary;
     struct al_error saved;
     const char *version = al_opts_get(&r->opts, AL_OPT_VERSION);
+    bool releases = strcmp(r->command, "releases") == 0;
+    bool rollback = strcmp(r->command, "rollback") == 0;
     char *run_url;
     int rc;
 
-    if (!version)
+    if (rollback && s_check_rollback(r))
+        return -1;
+    if (!releases && !version)
         return al_raise(AL_ERR_USAGE,
-                        "no version: give --version (a tag or commit SHA); in "
-                        "Actions it defaults to GITHUB_SHA");
-    if (!al_release_version_valid(version))
+                        rollback ? "rollback needs the version to restore: give "
+                                   "--version (see 'airlock releases')"
+                                 : "no version: give --version (a tag or commit "
+                                   "SHA); in Actions it defaults to GITHUB_SHA");
+    if (!releases && !al_release_version_valid(version))
         return al_raise(AL_ERR_USAGE,
                         "%s: version '%.200s' is not allowed; use 1-128 characters of letters, "
                         "digits and . _ + - starting with a letter or digit",
@@ -170,19 +190,25 @@ static int s_deploy(struct s_run *r)
       r->env.sts_regional_endpoints && strcmp(r->env.sts_regional_endpoints, "legacy") == 0;
     s_creds_config(r, &cc);
 
-    rc = al_pipeline_deploy(&run, &cc, r->env.ssl_cert_file);
+    if (releases)
+        rc = al_pipeline_releases(&run, &cc, r->env.ssl_cert_file, r->cli.json ? stderr : stdout);
+    else if (rollback)
+        rc = al_pipeline_rollback(&run, &cc, r->env.ssl_cert_file);
+    else
+        rc = al_pipeline_deploy(&run, &cc, r->env.ssl_cert_file);
     /* Neither the notification nor the report may replace the step's error. */
     saved = *al_error_last();
-    if (al_step_notify(&run) && rc == 0)
+    if (!releases && al_step_notify(&run) && rc == 0)
         rc = -1;
     else
         *al_error_mut() = saved;
     saved = *al_error_last();
-    if (al_pipeline_report(&run, rc, &summary) == 0 && r->env.summary_path &&
+    if (!releases && al_pipeline_report(&run, rc, &summary) == 0 && r->env.summary_path &&
         al_summary_write_file(&summary, r->env.summary_path))
         al_log_warning("job summary not written: %s", al_error_last()->msg);
     *al_error_mut() = saved;
-    al_log_info("airlock %s: %s (%s)", r->command, run.status ? run.status : "failed", version);
+    if (!releases)
+        al_log_info("airlock %s: %s (%s)", r->command, run.status ? run.status : "failed", version);
     al_summary_clean_up(&summary);
     al_run_clean_up(&run);
     free(run_url);
@@ -192,13 +218,7 @@ static int s_deploy(struct s_run *r)
 static int s_dispatch(struct s_run *r)
 {
     s_debug_options(r);
-    if (strcmp(r->command, "deploy") == 0 || strcmp(r->command, "plan") == 0)
-        return s_deploy(r);
-    /* Rollback and releases arrive with the release store; until then say so plainly. */
-    return al_raise(AL_ERR_NOT_IMPLEMENTED,
-                    "command '%s' is not implemented yet in this build of airlock %s",
-                    r->command,
-                    AL_VERSION);
+    return s_command(r);
 }
 
 static void s_report_error(const struct s_run *r)

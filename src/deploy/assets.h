@@ -3,8 +3,11 @@
  * File assets of a cloud assembly, as cdk-assets publishes them. This part
  * is local: packaging an asset into the bytes to upload (a `zip` directory
  * zipped deterministically by asset_zip, a `file` source as it is) with the
- * upload's size, MD5 and SHA-256 and Content-Type. The S3 side (existence
- * check, upload) lives beside it.
+ * upload's size, MD5 and SHA-256 and Content-Type. The S3 side lives
+ * beside it: the bucket's encryption (GetBucketEncryption), the existence
+ * check (ListObjectsV2 on the key, never HeadObject, whose 404 S3 caches)
+ * and the upload (PutObject with the encryption and a SHA-256 checksum),
+ * each signed by the context it is given (the file-publishing role's).
  */
 #ifndef AL_DEPLOY_ASSETS_H
 #define AL_DEPLOY_ASSETS_H
@@ -12,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "aws/client.h"
 #include "deploy/assembly.h"
 #include "util/hash.h"
 
@@ -46,5 +50,64 @@ int al_asset_package(const struct al_asm_file_asset *asset,
 
 /** Frees the path and removes a temporary zip. NULL-safe, idempotent. */
 void al_asset_package_clean_up(struct al_asset_package *p);
+
+/* A zip of this size or less is empty (just the end record): counted as missing, as cdk-assets. */
+#define AL_ASSET_EMPTY_ZIP_BYTES 22u
+
+/** Server-side encryption to request on upload. Caller storage. */
+struct al_asset_sse {
+    char algorithm[32];    /* "AES256", "aws:kms", or "" to leave it to the bucket */
+    char kms_key_id[2048]; /* with aws:kms when the bucket names a key, else "" */
+};
+
+/**
+ * Reads the bucket's default encryption (GetBucketEncryption) into out. A
+ * bucket without a configuration, or an answer we may not read, leaves out
+ * empty (the bucket's own default then applies), with a debug line.
+ * @param region the bucket's region, NULL = the context's (borrowed)
+ * @return 0, or -1 only for a local failure (out of memory)
+ */
+int al_asset_bucket_encryption(struct al_aws_ctx *ctx,
+                               const char *bucket,
+                               const char *region,
+                               struct al_asset_sse *out);
+
+/**
+ * Is the object already published? ListObjectsV2 with prefix = key and
+ * max-keys = 1: true when the first key is exactly key, and, for a ".zip"
+ * key, larger than AL_ASSET_EMPTY_ZIP_BYTES. Borrows everything.
+ * @return 0 (*exists set) or -1 (the S3 error)
+ */
+int al_asset_exists(struct al_aws_ctx *ctx,
+                    const char *bucket,
+                    const char *key,
+                    const char *region,
+                    bool *exists);
+
+/**
+ * Uploads a package with one PutObject streamed from its file: its
+ * Content-Type, the encryption in sse (may be NULL), x-amz-checksum-sha256
+ * and the SHA-256 as the signed payload hash. Borrows everything.
+ * @return 0 or -1 (the S3 error)
+ */
+int al_asset_upload(struct al_aws_ctx *ctx,
+                    const char *bucket,
+                    const char *key,
+                    const char *region,
+                    const struct al_asset_package *pkg,
+                    const struct al_asset_sse *sse);
+
+/**
+ * Uploads len bytes from memory the same way (a template kept in memory).
+ * Borrows everything. @return 0 or -1.
+ */
+int al_asset_upload_bytes(struct al_aws_ctx *ctx,
+                          const char *bucket,
+                          const char *key,
+                          const char *region,
+                          const char *data,
+                          size_t len,
+                          const char *content_type,
+                          const struct al_asset_sse *sse);
 
 #endif

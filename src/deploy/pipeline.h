@@ -6,6 +6,8 @@
 #ifndef AL_DEPLOY_PIPELINE_H
 #define AL_DEPLOY_PIPELINE_H
 
+#include <stdio.h>
+
 #include "aws/creds.h"
 #include "deploy/run.h"
 
@@ -16,6 +18,23 @@
  * step's error.
  */
 int al_pipeline_deploy(struct al_run *r, const struct al_creds_config *cfg, const char *ca_file);
+
+/**
+ * rollback: identity, the target release (an unknown version exits 2 naming
+ * the newest five), the lock, restore (stacks, then site keys copied from the
+ * store, assets before entry files), CDN, verification, deletion of keys the
+ * target lacks, current.json. Sets r->status "restored". @return 0 or -1.
+ */
+int al_pipeline_rollback(struct al_run *r, const struct al_creds_config *cfg, const char *ca_file);
+
+/**
+ * releases: lists recorded releases newest first on out (the live one
+ * marked), and sets the output `releases` (JSON). @return 0 or -1.
+ */
+int al_pipeline_releases(struct al_run *r,
+                         const struct al_creds_config *cfg,
+                         const char *ca_file,
+                         FILE *out);
 
 /**
  * Finishes a run whatever happened: sets the outputs status, version,

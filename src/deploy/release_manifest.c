@@ -46,6 +46,8 @@ void al_release_clean_up(struct al_release *r)
     free(r->previous);
     for (size_t i = 0; i < r->n_stacks; i++) {
         free(r->stacks[i].name);
+        free(r->stacks[i].deploy_role_arn);
+        free(r->stacks[i].region);
         json_decref(r->stacks[i].parameters);
         json_decref(r->stacks[i].outputs);
     }
@@ -84,7 +86,7 @@ char *al_release_to_json(const struct al_release *r)
         json_t *params = s->parameters ? json_incref(s->parameters) : json_object();
         json_t *outs = s->outputs ? json_incref(s->outputs) : json_object();
         json_array_append_new(stacks,
-                              json_pack("{s:s, s:s, s:o, s:o}",
+                              json_pack("{s:s, s:s, s:o, s:o, s:s?, s:s?}",
                                         "name",
                                         s->name,
                                         "templateSha256",
@@ -92,7 +94,11 @@ char *al_release_to_json(const struct al_release *r)
                                         "parameters",
                                         params,
                                         "outputs",
-                                        outs));
+                                        outs,
+                                        "deployRoleArn",
+                                        s->deploy_role_arn,
+                                        "region",
+                                        s->region));
     }
     files = json_array();
     for (size_t i = 0; i < r->n_files; i++) {
@@ -241,8 +247,12 @@ static int s_read_stacks(const json_t *arr, const char *name, struct al_release 
         if (!json_is_object(s))
             return al_raise(AL_ERR_PARSE, "%s: stacks[%zu] must be an object", name, i);
         if (s_get_str(s, "name", name, true, &st->name) ||
-            s_get_str(s, "templateSha256", name, true, &sha))
+            s_get_str(s, "templateSha256", name, true, &sha) ||
+            s_get_str(s, "deployRoleArn", name, false, &st->deploy_role_arn) ||
+            s_get_str(s, "region", name, false, &st->region)) {
+            free(sha);
             return -1;
+        }
         bad = !s_is_sha256(sha);
         if (!bad)
             memcpy(st->template_sha256, sha, AL_SHA256_HEX_LEN + 1);
@@ -362,6 +372,8 @@ char *al_release_current_to_json(const struct al_release_current *c)
                           s_str(c->previous),
                           "time",
                           s_time(c->time));
+    if (o && c->dirty)
+        json_object_set_new(o, "dirty", json_true());
     char *text = o ? json_dumps(o, JSON_PRESERVE_ORDER) : NULL;
     json_decref(o);
     if (!text)
@@ -388,6 +400,7 @@ int al_release_current_from_json(const char *text,
         s_get_str(root, "previous", name, false, &c->previous) ||
         s_get_str(root, "time", name, true, &t))
         goto cleanup;
+    c->dirty = json_is_true(json_object_get(root, "dirty"));
     if (!al_release_version_valid(c->version) ||
         (c->previous && !al_release_version_valid(c->previous)) || al_clock_parse(t, &c->time)) {
         al_raise(AL_ERR_PARSE, "%s: invalid version or time", name);

@@ -35,6 +35,8 @@ struct al_release_stack {
     char template_sha256[AL_SHA256_HEX_LEN + 1]; /* blobs/<sha256> */
     json_t *parameters;                          /* object of strings; owned */
     json_t *outputs;                             /* object of strings; owned */
+    char *deploy_role_arn;                       /* the role it was deployed with, or NULL */
+    char *region;                                /* or NULL: the run's region */
 };
 
 struct al_release {
@@ -77,6 +79,7 @@ int al_release_from_json(const char *text, size_t n, const char *name, struct al
 struct al_release_current {
     char *version, *previous;
     time_t time;
+    bool dirty; /* a failed deploy changed the site after `version` went live */
 };
 
 /** Serialises current.json. @return a new string (caller frees) or NULL. */

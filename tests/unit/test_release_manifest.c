@@ -43,7 +43,9 @@ TEST(release_manifest_round_trip)
           "text/javascript; charset=utf-8",
           "public, max-age=31536000, immutable" },
     };
-    struct al_release_stack st = { "App-Frontend", SHA_B, NULL, NULL };
+    struct al_release_stack st = {
+        "App-Frontend", SHA_B, NULL, NULL, "arn:aws:iam::1:role/d", NULL
+    };
     char *text;
     al_release_init(&r);
     r.version = "v2";
@@ -121,13 +123,14 @@ TEST(release_manifest_rejects_tampering)
 
 TEST(release_current_round_trip)
 {
-    struct al_release_current c = { "v3", "v2", 1764288000 }, back;
+    struct al_release_current c = { "v3", "v2", 1764288000, true }, back;
     char *text = al_release_current_to_json(&c);
     ASSERT(text != NULL);
     ASSERT_OK(al_release_current_from_json(text, strlen(text), "current.json", &back));
     ASSERT_STR_EQ(back.version, "v3");
     ASSERT_STR_EQ(back.previous, "v2");
     ASSERT_INT_EQ(back.time, 1764288000);
+    ASSERT(back.dirty);
     al_release_current_clean_up(&back);
     free(text);
     ASSERT_FAILS(al_release_current_from_json("{\"version\": \"v1;x\", \"time\": "

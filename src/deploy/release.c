@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "deploy/release.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/s3.h"
+#include "deploy/cache_rules.h"
+#include "deploy/stacks.h"
+#include "deploy/sync.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+#define AL_TEMPLATE_MAX ((size_t)1 << 20)
+
+void al_release_ctx_init(struct al_release_ctx *c)
+{
+    memset(c, 0, sizeof(*c));
+    al_release_init(&c->live);
+}
+
+int al_release_begin(struct al_run *r, struct al_release_ctx *c)
+{
+    bool found = false;
+    if (al_store_locate(r, &c->store) || al_store_lock(r, &c->store, &c->lock))
+        return -1;
+    al_log_info("release store: s3://%s/%s (lock taken)", c->store.bucket, c->store.prefix);
+    if (al_store_get_current(r, &c->store, &c->current, &c->have_current))
+        return -1;
+    if (!c->have_current)
+        return 0;
+    if (al_store_get_release(r, &c->store, c->current.version, &c->live, &found))
+        return -1;
+    c->have_live = found;
+    if (!found)
+        al_log_warning("current.json names %s, whose record is missing", c->current.version);
+    return 0;
+}
+
+bool al_release_live_trusted(const struct al_release_ctx *c)
+{
+    return c->have_live && !c->current.dirty && !c->lock.took_over;
+}
+
+void al_release_mark_dirty(struct al_run *r, struct al_release_ctx *c)
+{
+    struct al_error saved = *al_error_last();
+    if (c->have_current) {
+        c->current.dirty = true;
+        if (al_store_put_current(r, &c->store, &c->current))
+            al_log_warning("could not mark current.json dirty: %s", al_error_last()->msg);
+    }
+    *al_error_mut() = saved;
+}
+
+void al_release_end(struct al_run *r, struct al_release_ctx *c)
+{
+    al_store_unlock(r, &c->store, &c->lock);
+    al_release_current_clean_up(&c->current);
+    al_release_clean_up(&c->live);
+    memset(c, 0, sizeof(*c));
+}
+
+static int s_copy_site_files(const struct al_release_file *src, size_t n, struct al_release *out)
+{
+    if (!(out->files = calloc(n + 1, sizeof(*out->files))))
+        return al_raise(AL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        struct al_release_file *f = &out->files[out->n_files++];
+        memcpy(f->sha256, src[i].sha256, sizeof(f->sha256));
+        f->size = src[i].size;
+        if (!(f->key = al_strdup(src[i].key)) ||
+            !(f->content_type = al_strdup(src[i].content_type)) ||
+            !(f->cache_control = al_strdup(src[i].cache_control)))
+            return -1;
+    }
+    return 0;
+}
+
+int al_release_site_from_sync(const struct al_sync *sync, struct al_release *out)
+{
+    const struct al_site *site = al_sync_site(sync);
+    const char *prefix = al_sync_prefix(sync);
+    if (!site)
+        return 0;
+    if (al_str_set(&out->bucket, al_sync_bucket(sync)) ||
+        al_str_set(&out->prefix, prefix ? prefix : ""))
+        return -1;
+    if (!(out->files = calloc(site->len + 1, sizeof(*out->files))))
+        return al_raise(AL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < site->len; i++) {
+        const struct al_site_file *sf = &site->files[i];
+        struct al_release_file *f = &out->files[out->n_files++];
+        memcpy(f->sha256, sf->sha256_hex, sizeof(f->sha256));
+        f->size = sf->size;
+        if (!(f->key = al_strdup(sf->key)) || !(f->content_type = al_strdup(sf->content_type)) ||
+            !(f->cache_control = al_strdup(sf->cache_control)))
+            return -1;
+    }
+    return 0;
+}
+
+/* Records every deployed stack of the assembly: template blob, parameters, outputs. */
+static int s_record_stacks(struct al_run *r, struct al_release_ctx *c, struct al_release *rel)
+{
+    struct al_stack_targets t;
+    int rc = -1;
+    memset(&t, 0, sizeof(t));
+    if (al_stacks_targets(r, &t))
+        goto cleanup;
+    if (!(rel->stacks = calloc(t.n + 1, sizeof(*rel->stacks)))) {
+        al_raise(AL_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < t.n; i++) {
+        struct al_stack_state st;
+        struct al_release_stack *rs = &rel->stacks[rel->n_stacks];
+        int bad;
+        if (al_stacks_describe(r, &t.items[i], &st)) {
+            al_stack_state_clean_up(&st);
+            goto cleanup;
+        }
+        rel->n_stacks++;
+        bad = al_store_put_blob(
+                r, &c->store, st.template_body, strlen(st.template_body), rs->template_sha256) ||
+              !(rs->name = al_strdup(st.name)) ||
+              al_str_set(&rs->deploy_role_arn, t.items[i].deploy_role_arn) ||
+              al_str_set(&rs->region, t.items[i].region);
+        if (!bad) {
+            rs->parameters = json_incref(st.parameters ? st.parameters : json_object());
+            rs->outputs = json_incref(st.outputs ? st.outputs : json_object());
+        }
+        al_stack_state_clean_up(&st);
+        if (bad)
+            goto cleanup;
+    }
+    rc = 0;
+cleanup:
+    al_stack_targets_clean_up(&t);
+    return rc;
+}
+
+/* Carries the live release's stacks into a release that did not deploy any. */
+static int s_carry_stacks(const struct al_release *live, struct al_release *rel)
+{
+    if (!(rel->stacks = calloc(live->n_stacks + 1, sizeof(*rel->stacks))))
+        return al_raise(AL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < live->n_stacks; i++) {
+        const struct al_release_stack *src = &live->stacks[i];
+        struct al_release_stack *d = &rel->stacks[rel->n_stacks++];
+        memcpy(d->template_sha256, src->template_sha256, sizeof(d->template_sha256));
+        d->parameters = json_incref(src->parameters);
+        d->outputs = json_incref(src->outputs);
+        if (!(d->name = al_strdup(src->name)) ||
+            al_str_set(&d->deploy_role_arn, src->deploy_role_arn) ||
+            al_str_set(&d->region, src->region))
+            return -1;
+    }
+    return 0;
+}
+
+int al_release_commit(struct al_run *r, struct al_release_ctx *c, const struct al_sync *sync)
+{
+    struct al_release rel;
+    struct al_release_current cur;
+    struct al_step_record *step = al_run_step_begin(r, "Release");
+    size_t copied = 0;
+    int rc = -1;
+
+    al_release_init(&rel);
+    memset(&cur, 0, sizeof(cur));
+    rel.time = al_clock_now();
+    if (al_str_set(&rel.version, r->info.version) || al_str_set(&rel.commit, r->info.commit) ||
+        al_str_set(&rel.actor, r->info.actor) || al_str_set(&rel.run_url, r->info.run_url) ||
+        al_str_set(&rel.environment, r->info.environment) || al_str_set(&rel.status, "deployed") ||
+        (c->have_current && al_str_set(&rel.previous, c->current.version)))
+        goto cleanup;
+    if (al_opts_get(r->opts, AL_OPT_ASSEMBLY)) {
+        if (s_record_stacks(r, c, &rel))
+            goto cleanup;
+    } else if (c->have_live && s_carry_stacks(&c->live, &rel)) {
+        goto cleanup;
+    }
+    if (sync && al_sync_site(sync)) {
+        if (al_release_site_from_sync(sync, &rel))
+            goto cleanup;
+    } else if (c->have_live && c->live.bucket) {
+        if (al_str_set(&rel.bucket, c->live.bucket) || al_str_set(&rel.prefix, c->live.prefix) ||
+            s_copy_site_files(c->live.files, c->live.n_files, &rel))
+            goto cleanup;
+    }
+    if (al_store_save_site_blobs(r, &c->store, &rel, &copied) ||
+        al_store_put_release(r, &c->store, &rel))
+        goto cleanup;
+    /* Re-deploying the live version keeps the record of what came before it. */
+    cur.version = rel.version;
+    cur.previous = c->have_current && strcmp(c->current.version, rel.version) != 0
+                     ? c->current.version
+                     : (c->have_current ? c->current.previous : NULL);
+    cur.time = rel.time;
+    if (al_store_put_current(r, &c->store, &cur))
+        goto cleanup;
+    if (cur.previous && al_str_set(&r->previous_version, cur.previous))
+        goto cleanup;
+    if (al_outputs_set(r->outputs, "release-id", rel.version))
+        goto cleanup;
+    if (al_store_prune(r, &c->store, (size_t)al_opts_uint(r->opts, AL_OPT_KEEP_RELEASES), &cur))
+        al_log_warning("release retention failed (the release is recorded): %s",
+                       al_error_last()->msg);
+    rc = 0;
+cleanup:
+    if (rc)
+        al_run_step_end(r, step, AL_STEP_FAILED, "%s", al_error_last()->msg);
+    else
+        al_run_step_end(r,
+                        step,
+                        AL_STEP_OK,
+                        "release %s recorded: %zu files, %zu stacks, %zu new blobs",
+                        rel.version,
+                        rel.n_files,
+                        rel.n_stacks,
+                        copied);
+    al_release_clean_up(&rel);
+    return rc;
+}
+
+void al_restore_plan_init(struct al_restore_plan *p)
+{
+    memset(p, 0, sizeof(*p));
+    al_strv_init(&p->changed);
+    al_strv_init(&p->stale);
+}
+
+void al_restore_plan_clean_up(struct al_restore_plan *p)
+{
+    if (!p)
+        return;
+    al_strv_clean_up(&p->changed);
+    al_strv_clean_up(&p->stale);
+    free(p->bucket);
+    al_restore_plan_init(p);
+}
+
+/* Restores every stack of target whose deployed template differs from the recorded one. */
+static int s_restore_stacks(struct al_run *r,
+                            struct al_release_ctx *c,
+                            const struct al_release *target,
+                            struct al_restore_stats *stats)
+{
+    struct al_buf tmpl;
+    int rc = -1;
+    al_buf_init(&tmpl, AL_TEMPLATE_MAX);
+    for (size_t i = 0; i < target->n_stacks; i++) {
+        const struct al_release_stack *st = &target->stacks[i];
+        struct al_stack_ref ref = { st->name, st->region, st->deploy_role_arn, NULL };
+        struct al_stack_state now;
+        struct al_stack_restore spec;
+        struct al_stack_result res;
+        uint8_t d[AL_SHA256_LEN];
+        char hex[AL_SHA256_HEX_LEN + 1] = "";
+        int failed;
+        /* A stack that is gone, or whose template differs, is restored. */
+        if (al_stacks_describe(r, &ref, &now) == 0 && now.template_body &&
+            al_sha256(now.template_body, strlen(now.template_body), d) == 0)
+            al_hex(d, AL_SHA256_LEN, hex);
+        al_stack_state_clean_up(&now);
+        al_error_clear();
+        if (strcmp(hex, st->template_sha256) == 0) {
+            al_log_info("stack %s: already at the template of %s", st->name, target->version);
+            continue;
+        }
+        al_buf_reset(&tmpl);
+        if (al_store_get_blob(r, &c->store, st->template_sha256, &tmpl))
+            goto cleanup;
+        memset(&spec, 0, sizeof(spec));
+        spec.ref = ref;
+        spec.template_body = tmpl.data;
+        spec.parameters = st->parameters;
+        failed = al_stacks_restore(r, &spec, &res);
+        al_stack_result_clean_up(&res);
+        if (failed)
+            goto cleanup;
+        stats->stacks_restored++;
+    }
+    rc = 0;
+cleanup:
+    al_buf_clean_up(&tmpl);
+    return rc;
+}
+
+struct s_restore_batch {
+    const struct al_release_store *store;
+    const char *bucket;
+    const struct al_release_file **files;
+    char (*src)[AL_STORE_PREFIX_MAX + 80];
+};
+
+static int s_build_restore_copy(void *user, size_t i, struct al_s3_call *q)
+{
+    struct s_restore_batch *b = user;
+    struct al_s3_copy cp;
+    const struct al_release_file *f = b->files[i];
+    memset(&cp, 0, sizeof(cp));
+    snprintf(b->src[i], sizeof(b->src[i]), "%sblobs/%s", b->store->prefix, f->sha256);
+    cp.src_bucket = b->store->bucket;
+    cp.src_key = b->src[i];
+    cp.bucket = b->bucket;
+    cp.key = f->key;
+    cp.replace_meta = true;
+    cp.meta.content_type = f->content_type;
+    cp.meta.cache_control = f->cache_control;
+    cp.meta.sha256_hex = f->sha256;
+    return al_s3_copy_object_call(q, &cp);
+}
+
+/* Copies the given files from the store into the site bucket, all in flight at once. */
+static int s_copy_phase(struct al_run *r,
+                        const struct al_release_store *store,
+                        const char *bucket,
+                        const struct al_release_file **files,
+                        size_t n)
+{
+    struct s_restore_batch b;
+    struct al_s3_batch batch;
+    int rc;
+    if (n == 0)
+        return 0;
+    b.store = store;
+    b.bucket = bucket;
+    b.files = files;
+    if (!(b.src = calloc(n, sizeof(*b.src))))
+        return al_raise(AL_ERR_NOMEM, "out of memory");
+    memset(&batch, 0, sizeof(batch));
+    batch.n = n;
+    batch.build = s_build_restore_copy;
+    batch.user = &b;
+    batch.stop_on_error = true;
+    rc = al_s3_batch_run(r->aws, &batch, NULL);
+    free(b.src);
+    return rc;
+}
+
+static const struct al_release_file *s_find_file(const struct al_release *rel, const char *key)
+{
+    for (size_t i = 0; rel && i < rel->n_files; i++)
+        if (strcmp(rel->files[i].key, key) == 0)
+            return &rel->files[i];
+    return NULL;
+}
+
+static bool s_target_has(const struct al_release *t, const char *key)
+{
+    return s_find_file(t, key) != NULL;
+}
+
+int al_release_restore(struct al_run *r,
+                       struct al_release_ctx *c,
+                       const struct al_release *target,
+                       const struct al_release *from,
+                       struct al_restore_plan *plan,
+                       struct al_restore_stats *stats)
+{
+    const struct al_release_file **phase_a = NULL, **phase_b = NULL;
+    size_t na = 0, nb = 0;
+    struct al_s3_listing list;
+    int rc = -1;
+
+    al_s3_listing_init(&list);
+    memset(stats, 0, sizeof(*stats));
+    if (s_restore_stacks(r, c, target, stats))
+        goto cleanup;
+    if (!target->bucket) {
+        rc = 0;
+        goto cleanup;
+    }
+    if (al_str_set(&plan->bucket, target->bucket))
+        goto cleanup;
+    phase_a = calloc(target->n_files + 1, sizeof(*phase_a));
+    phase_b = calloc(target->n_files + 1, sizeof(*phase_b));
+    if (!phase_a || !phase_b) {
+        al_raise(AL_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < target->n_files; i++) {
+        const struct al_release_file *f = &target->files[i];
+        const struct al_release_file *was = from ? s_find_file(from, f->key) : NULL;
+        if (was && strcmp(was->sha256, f->sha256) == 0 &&
+            al_streq(was->content_type, f->content_type) &&
+            al_streq(was->cache_control, f->cache_control))
+            continue;
+        if (al_strv_push(&plan->changed, f->key))
+            goto cleanup;
+        if (al_site_is_entry(f->key))
+            phase_b[nb++] = f;
+        else
+            phase_a[na++] = f;
+    }
+    /* Keys the target does not have: from the live record, or from a listing. */
+    if (from && from->bucket && strcmp(from->bucket, target->bucket) == 0) {
+        for (size_t i = 0; i < from->n_files; i++)
+            if (!s_target_has(target, from->files[i].key) &&
+                al_strv_push(&plan->stale, from->files[i].key))
+                goto cleanup;
+    } else {
+        if (al_s3_list_objects(r->aws, target->bucket, target->prefix, &list))
+            goto cleanup;
+        for (size_t i = 0; i < list.len; i++)
+            if (!s_target_has(target, list.items[i].key) &&
+                al_strv_push(&plan->stale, list.items[i].key))
+                goto cleanup;
+    }
+    al_log_info("restore %s: %zu files to copy (%zu assets, then %zu entry files), %zu to delete "
+                "after verification",
+                target->version,
+                na + nb,
+                na,
+                nb,
+                plan->stale.len);
+    /* Assets first, entry files last: a page never points at a missing asset. */
+    if (s_copy_phase(r, &c->store, target->bucket, phase_a, na) ||
+        s_copy_phase(r, &c->store, target->bucket, phase_b, nb))
+        goto cleanup;
+    stats->copied = na + nb;
+    rc = 0;
+cleanup:
+    free(phase_a);
+    free(phase_b);
+    al_s3_listing_clean_up(&list);
+    return rc;
+}
+
+int al_restore_finish(struct al_run *r,
+                      const struct al_restore_plan *plan,
+                      struct al_restore_stats *stats)
+{
+    for (size_t i = 0; i < plan->stale.len; i += AL_S3_DELETE_BATCH) {
+        size_t n = plan->stale.len - i;
+        struct al_s3_delete_result res;
+        int rc;
+        if (n > AL_S3_DELETE_BATCH)
+            n = AL_S3_DELETE_BATCH;
+        al_s3_delete_result_init(&res);
+        rc = al_s3_delete_objects(
+          r->aws, plan->bucket, (const char *const *)plan->stale.items + i, n, &res);
+        if (rc == 0 && res.n_errors)
+            rc = al_raise(
+              AL_ERR_AWS, "could not delete %s: %s", res.errors[0].key, res.errors[0].code);
+        if (rc == 0)
+            stats->deleted += n;
+        al_s3_delete_result_clean_up(&res);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+int al_release_mark_current(struct al_run *r, struct al_release_ctx *c, const char *version)
+{
+    struct al_release_current cur;
+    memset(&cur, 0, sizeof(cur));
+    cur.version = (char *)version;
+    cur.previous = c->have_current ? c->current.version : NULL;
+    cur.time = al_clock_now();
+    if (cur.previous && strcmp(cur.previous, version) == 0)
+        cur.previous = c->current.previous;
+    if (cur.previous && al_str_set(&r->previous_version, cur.previous))
+        return -1;
+    return al_store_put_current(r, &c->store, &cur);
+}

@@ -1,0 +1,653 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "deploy/release_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "aws/s3.h"
+#include "util/clock.h"
+#include "util/hash.h"
+#include "util/json.h"
+#include "util/log.h"
+#include "util/str.h"
+
+#define AL_STORE_KEY_MAX 1100
+#define AL_STORE_JSON_MAX ((size_t)64 << 20)
+#define AL_STORE_TEMPLATE_MAX ((size_t)1 << 20)
+
+static bool s_bucket_ok(const char *b, size_t n)
+{
+    if (n < 3 || n > 63)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = b[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
+            return false;
+    }
+    return b[0] != '-' && b[0] != '.' && b[n - 1] != '-' && b[n - 1] != '.';
+}
+
+int al_store_parse(const char *url, struct al_release_store *s)
+{
+    const char *p, *slash;
+    size_t n;
+    memset(s, 0, sizeof(*s));
+    if (strncmp(url, "s3://", 5) != 0)
+        return al_raise(AL_ERR_USAGE, "release-store '%.200s': expected s3://bucket/prefix", url);
+    p = url + 5;
+    slash = strchr(p, '/');
+    n = slash ? (size_t)(slash - p) : strlen(p);
+    if (!s_bucket_ok(p, n))
+        return al_raise(AL_ERR_USAGE,
+                        "release-store '%.200s': '%.*s' is not a bucket name",
+                        url,
+                        (int)(n > 63 ? 63 : n),
+                        p);
+    memcpy(s->bucket, p, n);
+    s->bucket[n] = '\0';
+    p = slash ? slash + 1 : "";
+    while (*p == '/')
+        p++;
+    n = strlen(p);
+    if (n + 2 >= sizeof(s->prefix) || !al_utf8_valid(p, n))
+        return al_raise(
+          AL_ERR_USAGE, "release-store '%.200s': the prefix is too long or not UTF-8", url);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)p[i] < 0x20)
+            return al_raise(AL_ERR_USAGE, "release-store: control character in the prefix");
+    if (strstr(p, "..") && (strncmp(p, "../", 3) == 0 || strstr(p, "/../") ||
+                            (n >= 2 && strcmp(p + n - 2, "..") == 0)))
+        return al_raise(
+          AL_ERR_USAGE, "release-store '%.200s': '..' is not allowed in the prefix", url);
+    snprintf(s->prefix, sizeof(s->prefix), "%s%s", p, n && p[n - 1] != '/' ? "/" : "");
+    return 0;
+}
+
+int al_store_locate(const struct al_run *r, struct al_release_store *s)
+{
+    const char *opt = al_opts_get(r->opts, AL_OPT_RELEASE_STORE);
+    const char *env = al_opts_get(r->opts, AL_OPT_ENVIRONMENT);
+    const char *site_bucket = al_opts_get(r->opts, AL_OPT_BUCKET);
+    const char *site_prefix = al_opts_get(r->opts, AL_OPT_PREFIX);
+    char url[700];
+    if (opt) {
+        if (al_store_parse(opt, s))
+            return -1;
+    } else {
+        if (!r->account[0] || !r->region[0])
+            return al_raise(AL_ERR_INTERNAL, "release store located before the identity");
+        snprintf(url,
+                 sizeof(url),
+                 "s3://cdk-hnb659fds-assets-%s-%s/airlock/%s/",
+                 r->account,
+                 r->region,
+                 env ? env : "production");
+        if (al_store_parse(url, s))
+            return -1;
+    }
+    /* The store holds every past release: it must never be served by the site. */
+    if (site_bucket && strcmp(site_bucket, s->bucket) == 0) {
+        const char *sp = site_prefix ? site_prefix : "";
+        if (strncmp(s->prefix, sp, strlen(sp)) == 0)
+            return al_raise(AL_ERR_USAGE,
+                            "the release store s3://%s/%s lies inside the served site "
+                            "(bucket %s, prefix '%s'); set release-store to a private location",
+                            s->bucket,
+                            s->prefix,
+                            site_bucket,
+                            sp);
+    }
+    return 0;
+}
+
+static void s_key(const struct al_release_store *s, const char *rel, char out[AL_STORE_KEY_MAX])
+{
+    snprintf(out, AL_STORE_KEY_MAX, "%s%s", s->prefix, rel);
+}
+
+/* Reads an object of the store into out (its cap applies); *found false on 404. */
+static int s_get_text(struct al_run *r,
+                      const struct al_release_store *s,
+                      const char *rel,
+                      struct al_buf *out,
+                      bool *found)
+{
+    char key[AL_STORE_KEY_MAX];
+    s_key(s, rel, key);
+    if (al_s3_get_object(r->aws, s->bucket, key, out->max, out, found)) {
+        if (al_error_last()->aws_code[0] && strcmp(al_error_last()->aws_code, "NoSuchBucket") == 0)
+            return al_raise(AL_ERR_USAGE,
+                            "the release store bucket '%s' does not exist; run cdk bootstrap or "
+                            "set release-store to s3://<private bucket>/<prefix>",
+                            s->bucket);
+        return -1;
+    }
+    return 0;
+}
+
+static int s_put_text(struct al_run *r,
+                      const struct al_release_store *s,
+                      const char *rel,
+                      const char *text,
+                      bool if_none_match)
+{
+    char key[AL_STORE_KEY_MAX];
+    struct al_s3_put p;
+    char etag[AL_S3_ETAG_MAX];
+    s_key(s, rel, key);
+    memset(&p, 0, sizeof(p));
+    p.bucket = s->bucket;
+    p.key = key;
+    p.body.kind = AL_HTTP_BODY_MEMORY;
+    p.body.data = text;
+    p.body.len = strlen(text);
+    p.meta.content_type = "application/json";
+    p.if_none_match = if_none_match;
+    return al_s3_put_object(r->aws, &p, etag);
+}
+
+static int s_delete_keys(struct al_run *r, const char *bucket, const char *const *keys, size_t n)
+{
+    struct al_s3_delete_result res;
+    int rc;
+    if (n == 0)
+        return 0;
+    al_s3_delete_result_init(&res);
+    rc = al_s3_delete_objects(r->aws, bucket, keys, n, &res);
+    if (rc == 0 && res.n_errors)
+        rc = al_raise(AL_ERR_AWS,
+                      "could not delete %s: %s %s",
+                      res.errors[0].key,
+                      res.errors[0].code,
+                      res.errors[0].message);
+    al_s3_delete_result_clean_up(&res);
+    return rc;
+}
+
+/* ---- the lock ---- */
+
+static char *s_lock_json(const struct al_run *r, const char *token)
+{
+    char now[21], exp[21];
+    json_t *o;
+    char *text;
+    time_t t = al_clock_now();
+    al_clock_iso8601(t, now);
+    al_clock_iso8601(t + (time_t)al_opts_uint(r->opts, AL_OPT_LOCK_TTL), exp);
+    o = json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:s}",
+                  "token",
+                  token,
+                  "runUrl",
+                  r->info.run_url,
+                  "version",
+                  r->info.version,
+                  "command",
+                  r->info.command ? r->info.command : "",
+                  "acquired",
+                  now,
+                  "expires",
+                  exp);
+    text = o ? json_dumps(o, JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    if (!text)
+        al_raise(AL_ERR_NOMEM, "cannot build lock.json");
+    return text;
+}
+
+int al_store_lock(struct al_run *r, const struct al_release_store *s, struct al_release_lock *l)
+{
+    uint8_t rnd[16];
+    struct al_buf held;
+    char *text = NULL;
+    json_t *cur = NULL;
+    bool found = false;
+    int rc = -1;
+
+    memset(l, 0, sizeof(*l));
+    al_buf_init(&held, 64 * 1024);
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+        al_raise(AL_ERR_INTERNAL, "no random bytes for the lock token");
+        goto cleanup;
+    }
+    al_hex(rnd, sizeof(rnd), l->token);
+    if (!(text = s_lock_json(r, l->token)))
+        goto cleanup;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        const char *expires, *holder;
+        time_t t;
+        if (s_put_text(r, s, "lock.json", text, true) == 0) {
+            l->held = true;
+            rc = 0;
+            goto cleanup;
+        }
+        if (al_error_last()->http_status != 412 && al_error_last()->http_status != 409)
+            goto cleanup;
+        al_buf_reset(&held);
+        if (s_get_text(r, s, "lock.json", &held, &found))
+            goto cleanup;
+        if (!found)
+            continue; /* released meanwhile: try again */
+        json_decref(cur);
+        cur = al_json_parse(held.data, held.len, "lock.json", AL_ERR_PARSE);
+        expires = cur ? al_json_str(cur, "expires") : NULL;
+        holder = cur ? al_json_str(cur, "runUrl") : NULL;
+        if (expires && al_clock_parse(expires, &t) == 0 && t > al_clock_now()) {
+            al_raise(AL_ERR_LOCK,
+                     "another run holds the deploy lock of s3://%s/%slock.json until %s: %s; "
+                     "wait for it, or delete the lock if that run is gone",
+                     s->bucket,
+                     s->prefix,
+                     expires,
+                     holder ? holder : "(no run URL recorded)");
+            goto cleanup;
+        }
+        l->took_over = true;
+        al_log_warning("taking over a stale deploy lock (expired %s, held by %s)",
+                       expires ? expires : "unknown",
+                       holder ? holder : "an unknown run");
+        {
+            char key[AL_STORE_KEY_MAX];
+            const char *keys[1] = { key };
+            s_key(s, "lock.json", key);
+            if (s_delete_keys(r, s->bucket, keys, 1))
+                goto cleanup;
+        }
+    }
+    al_raise(AL_ERR_LOCK,
+             "could not take the deploy lock of s3://%s/%s (contended)",
+             s->bucket,
+             s->prefix);
+cleanup:
+    free(text);
+    json_decref(cur);
+    al_buf_clean_up(&held);
+    return rc;
+}
+
+void al_store_unlock(struct al_run *r, const struct al_release_store *s, struct al_release_lock *l)
+{
+    struct al_buf held;
+    bool found = false;
+    json_t *cur = NULL;
+    struct al_error saved = *al_error_last();
+    if (!l->held)
+        return;
+    al_buf_init(&held, 64 * 1024);
+    /* Only the holder deletes: a lock taken over after our TTL is someone else's. */
+    if (s_get_text(r, s, "lock.json", &held, &found) == 0 && found &&
+        (cur = al_json_parse(held.data, held.len, "lock.json", AL_ERR_PARSE)) &&
+        al_streq(al_json_str(cur, "token"), l->token)) {
+        char key[AL_STORE_KEY_MAX];
+        const char *keys[1] = { key };
+        s_key(s, "lock.json", key);
+        if (s_delete_keys(r, s->bucket, keys, 1))
+            al_log_warning("could not release the deploy lock: %s (it expires by itself)",
+                           al_error_last()->msg);
+    }
+    l->held = false;
+    json_decref(cur);
+    al_buf_clean_up(&held);
+    *al_error_mut() = saved;
+}
+
+/* ---- records ---- */
+
+int al_store_get_current(struct al_run *r,
+                         const struct al_release_store *s,
+                         struct al_release_current *c,
+                         bool *found)
+{
+    struct al_buf text;
+    int rc = -1;
+    memset(c, 0, sizeof(*c));
+    al_buf_init(&text, 64 * 1024);
+    if (s_get_text(r, s, "current.json", &text, found))
+        goto cleanup;
+    rc = *found ? al_release_current_from_json(text.data, text.len, "current.json", c) : 0;
+cleanup:
+    al_buf_clean_up(&text);
+    return rc;
+}
+
+int al_store_put_current(struct al_run *r,
+                         const struct al_release_store *s,
+                         const struct al_release_current *c)
+{
+    char *text = al_release_current_to_json(c);
+    int rc = text ? s_put_text(r, s, "current.json", text, false) : -1;
+    free(text);
+    return rc;
+}
+
+int al_store_get_release(struct al_run *r,
+                         const struct al_release_store *s,
+                         const char *version,
+                         struct al_release *out,
+                         bool *found)
+{
+    struct al_buf text;
+    char rel[256];
+    int rc = -1;
+    if (!al_release_version_valid(version))
+        return al_raise(AL_ERR_USAGE, "'%.130s' is not a release version", version);
+    snprintf(rel, sizeof(rel), "releases/%s.json", version);
+    al_buf_init(&text, AL_RELEASE_MAX_BYTES);
+    if (s_get_text(r, s, rel, &text, found))
+        goto cleanup;
+    rc = *found ? al_release_from_json(text.data, text.len, rel, out) : 0;
+    if (rc == 0 && *found && strcmp(out->version, version) != 0)
+        rc = al_raise(AL_ERR_PARSE, "%s records version '%s'", rel, out->version);
+cleanup:
+    al_buf_clean_up(&text);
+    return rc;
+}
+
+int al_store_put_release(struct al_run *r,
+                         const struct al_release_store *s,
+                         const struct al_release *rel)
+{
+    char path[256];
+    char *text = al_release_to_json(rel);
+    int rc;
+    if (!text)
+        return -1;
+    snprintf(path, sizeof(path), "releases/%s.json", rel->version);
+    rc = s_put_text(r, s, path, text, false);
+    free(text);
+    return rc;
+}
+
+struct s_dated {
+    char *version;
+    time_t time;
+};
+
+static int s_cmp_dated(const void *a, const void *b)
+{
+    const struct s_dated *x = a, *y = b;
+    if (x->time != y->time)
+        return x->time > y->time ? -1 : 1;
+    return strcmp(y->version, x->version);
+}
+
+int al_store_list_releases(struct al_run *r,
+                           const struct al_release_store *s,
+                           size_t max,
+                           struct al_strv *versions)
+{
+    struct al_s3_listing list;
+    struct s_dated *dated = NULL;
+    size_t n = 0;
+    char prefix[AL_STORE_KEY_MAX];
+    int rc = -1;
+
+    al_s3_listing_init(&list);
+    s_key(s, "releases/", prefix);
+    if (al_s3_list_objects(r->aws, s->bucket, prefix, &list))
+        goto cleanup;
+    if (!(dated = calloc(list.len + 1, sizeof(*dated)))) {
+        al_raise(AL_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < list.len; i++) {
+        const char *name = list.items[i].key + strlen(prefix);
+        size_t len = strlen(name);
+        struct al_release rel;
+        bool found = false;
+        char version[AL_VERSION_MAX + 1];
+        if (len <= 5 || len - 5 > AL_VERSION_MAX || strcmp(name + len - 5, ".json") != 0)
+            continue;
+        memcpy(version, name, len - 5);
+        version[len - 5] = '\0';
+        if (!al_release_version_valid(version))
+            continue;
+        /* The manifest's own time orders releases (a copy can change LastModified). */
+        al_release_init(&rel);
+        if (al_store_get_release(r, s, version, &rel, &found) == 0 && found) {
+            dated[n].version = al_strdup(version);
+            dated[n].time = rel.time;
+            if (dated[n].version)
+                n++;
+        } else {
+            al_log_warning(
+              "skipping unreadable release record %s: %s", version, al_error_last()->msg);
+        }
+        al_release_clean_up(&rel);
+    }
+    qsort(dated, n, sizeof(*dated), s_cmp_dated);
+    for (size_t i = 0; i < n && (max == 0 || i < max); i++)
+        if (al_strv_push(versions, dated[i].version))
+            goto cleanup;
+    rc = 0;
+cleanup:
+    for (size_t i = 0; i < n; i++)
+        free(dated[i].version);
+    free(dated);
+    al_s3_listing_clean_up(&list);
+    return rc;
+}
+
+/* The set of blob hashes present in the store (sorted, for bsearch). */
+static int s_blob_set(struct al_run *r, const struct al_release_store *s, struct al_strv *out)
+{
+    struct al_s3_listing list;
+    char prefix[AL_STORE_KEY_MAX];
+    int rc = -1;
+    al_s3_listing_init(&list);
+    s_key(s, "blobs/", prefix);
+    if (al_s3_list_objects(r->aws, s->bucket, prefix, &list))
+        goto cleanup;
+    for (size_t i = 0; i < list.len; i++)
+        if (al_strv_push(out, list.items[i].key + strlen(prefix)))
+            goto cleanup;
+    rc = 0;
+cleanup:
+    al_s3_listing_clean_up(&list);
+    return rc;
+}
+
+static int s_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool s_has(const struct al_strv *sorted, const char *s)
+{
+    return sorted->len && bsearch(&s, sorted->items, sorted->len, sizeof(char *), s_cmp_str);
+}
+
+struct s_copy_batch {
+    const struct al_release_store *store;
+    const char *site_bucket;
+    const struct al_release_file **files;
+    char (*keys)[AL_STORE_KEY_MAX];
+};
+
+static int s_build_copy(void *user, size_t i, struct al_s3_call *q)
+{
+    struct s_copy_batch *b = user;
+    struct al_s3_copy c;
+    memset(&c, 0, sizeof(c));
+    snprintf(b->keys[i], AL_STORE_KEY_MAX, "%sblobs/%s", b->store->prefix, b->files[i]->sha256);
+    c.src_bucket = b->site_bucket;
+    c.src_key = b->files[i]->key;
+    c.bucket = b->store->bucket;
+    c.key = b->keys[i];
+    c.replace_meta = true;
+    c.meta.content_type = "application/octet-stream";
+    c.meta.sha256_hex = b->files[i]->sha256;
+    return al_s3_copy_object_call(q, &c);
+}
+
+int al_store_save_site_blobs(struct al_run *r,
+                             const struct al_release_store *s,
+                             const struct al_release *rel,
+                             size_t *copied)
+{
+    struct al_strv have, queued;
+    struct s_copy_batch cb;
+    struct al_s3_batch batch;
+    size_t n = 0;
+    int rc = -1;
+
+    al_strv_init(&have);
+    al_strv_init(&queued);
+    memset(&cb, 0, sizeof(cb));
+    *copied = 0;
+    if (!rel->bucket || rel->n_files == 0)
+        return 0;
+    if (s_blob_set(r, s, &have))
+        goto cleanup;
+    if (have.len > 1)
+        qsort(have.items, have.len, sizeof(char *), s_cmp_str);
+    cb.files = calloc(rel->n_files, sizeof(*cb.files));
+    cb.keys = calloc(rel->n_files, sizeof(*cb.keys));
+    if (!cb.files || !cb.keys) {
+        al_raise(AL_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < rel->n_files; i++) {
+        const struct al_release_file *f = &rel->files[i];
+        /* Distinct content only: the same bytes under two keys make one blob. */
+        if (s_has(&have, f->sha256) || al_strv_contains(&queued, f->sha256))
+            continue;
+        if (al_strv_push(&queued, f->sha256))
+            goto cleanup;
+        cb.files[n++] = f;
+    }
+    cb.store = s;
+    cb.site_bucket = rel->bucket;
+    memset(&batch, 0, sizeof(batch));
+    batch.n = n;
+    batch.build = s_build_copy;
+    batch.user = &cb;
+    if (n && al_s3_batch_run(r->aws, &batch, NULL))
+        goto cleanup;
+    *copied = n;
+    rc = 0;
+cleanup:
+    free(cb.files);
+    free(cb.keys);
+    al_strv_clean_up(&have);
+    al_strv_clean_up(&queued);
+    return rc;
+}
+
+int al_store_put_blob(struct al_run *r,
+                      const struct al_release_store *s,
+                      const char *data,
+                      size_t n,
+                      char sha_hex[AL_SHA256_HEX_LEN + 1])
+{
+    uint8_t d[AL_SHA256_LEN];
+    char key[AL_STORE_KEY_MAX], rel[96];
+    struct al_s3_put p;
+    char etag[AL_S3_ETAG_MAX];
+    struct al_s3_head h;
+    if (al_sha256(data, n, d))
+        return -1;
+    al_hex(d, AL_SHA256_LEN, sha_hex);
+    snprintf(rel, sizeof(rel), "blobs/%s", sha_hex);
+    s_key(s, rel, key);
+    if (al_s3_head_object(r->aws, s->bucket, key, &h))
+        return -1;
+    if (h.found)
+        return 0;
+    memset(&p, 0, sizeof(p));
+    p.bucket = s->bucket;
+    p.key = key;
+    p.body.kind = AL_HTTP_BODY_MEMORY;
+    p.body.data = data;
+    p.body.len = n;
+    p.meta.content_type = "application/octet-stream";
+    p.meta.sha256_hex = sha_hex;
+    p.payload_sha256 = sha_hex;
+    return al_s3_put_object(r->aws, &p, etag);
+}
+
+int al_store_get_blob(struct al_run *r,
+                      const struct al_release_store *s,
+                      const char *sha_hex,
+                      struct al_buf *out)
+{
+    char rel[96];
+    bool found = false;
+    snprintf(rel, sizeof(rel), "blobs/%.64s", sha_hex);
+    if (s_get_text(r, s, rel, out, &found))
+        return -1;
+    if (!found)
+        return al_raise(
+          AL_ERR_DEPLOY, "the release store lacks blob %.64s (pruned or deleted)", sha_hex);
+    return 0;
+}
+
+int al_store_prune(struct al_run *r,
+                   const struct al_release_store *s,
+                   size_t keep,
+                   const struct al_release_current *cur)
+{
+    struct al_strv versions, keep_blobs, del, have;
+    char key[AL_STORE_KEY_MAX];
+    int rc = -1;
+
+    al_strv_init(&versions);
+    al_strv_init(&keep_blobs);
+    al_strv_init(&del);
+    al_strv_init(&have);
+    if (al_store_list_releases(r, s, 0, &versions))
+        goto cleanup;
+    for (size_t i = 0; i < versions.len; i++) {
+        const char *v = versions.items[i];
+        bool kept = i < keep || (cur && (al_streq(v, cur->version) || al_streq(v, cur->previous)));
+        struct al_release rel;
+        bool found = false;
+        if (!kept) {
+            snprintf(key, sizeof(key), "%sreleases/%s.json", s->prefix, v);
+            if (al_strv_push(&del, key))
+                goto cleanup;
+            continue;
+        }
+        al_release_init(&rel);
+        if (al_store_get_release(r, s, v, &rel, &found)) {
+            al_release_clean_up(&rel);
+            goto cleanup;
+        }
+        for (size_t k = 0; found && k < rel.n_files; k++)
+            if (al_strv_push(&keep_blobs, rel.files[k].sha256))
+                break;
+        for (size_t k = 0; found && k < rel.n_stacks; k++)
+            if (al_strv_push(&keep_blobs, rel.stacks[k].template_sha256))
+                break;
+        al_release_clean_up(&rel);
+    }
+    if (keep_blobs.len > 1)
+        qsort(keep_blobs.items, keep_blobs.len, sizeof(char *), s_cmp_str);
+    if (s_blob_set(r, s, &have))
+        goto cleanup;
+    for (size_t i = 0; i < have.len; i++) {
+        if (s_has(&keep_blobs, have.items[i]))
+            continue;
+        snprintf(key, sizeof(key), "%sblobs/%s", s->prefix, have.items[i]);
+        if (al_strv_push(&del, key))
+            goto cleanup;
+    }
+    for (size_t i = 0; i < del.len; i += AL_S3_DELETE_BATCH) {
+        size_t n = del.len - i < AL_S3_DELETE_BATCH ? del.len - i : AL_S3_DELETE_BATCH;
+        if (s_delete_keys(r, s->bucket, (const char *const *)del.items + i, n))
+            goto cleanup;
+    }
+    if (del.len)
+        al_log_info("release store: pruned %zu objects (keeping %zu releases)",
+                    del.len,
+                    versions.len < keep ? versions.len : keep);
+    rc = 0;
+cleanup:
+    al_strv_clean_up(&versions);
+    al_strv_clean_up(&keep_blobs);
+    al_strv_clean_up(&del);
+    al_strv_clean_up(&have);
+    return rc;
+}
