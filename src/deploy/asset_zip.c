@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "deploy/asset_zip.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,6 +15,7 @@
 
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/fs.h"
 #include "util/str.h"
 
 #define AL_ZIP_CHUNK (64u * 1024u)
@@ -140,15 +140,8 @@ static int s_entry(struct s_zwalk *w, const char *path, const char *rel)
                     w->dir);
 }
 
-static int s_cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int s_walk(struct s_zwalk *w, const char *dir, const char *real_dir, const char *rel)
 {
-    DIR *d = NULL;
-    struct dirent *de;
     struct al_strv names;
     struct al_buf path, child;
     bool pushed = false;
@@ -176,22 +169,8 @@ static int s_walk(struct s_zwalk *w, const char *dir, const char *real_dir, cons
     if (al_strv_push(&w->ancestors, real_dir))
         goto cleanup;
     pushed = true;
-    if (!(d = opendir(dir))) {
-        al_raise(AL_ERR_IO, "cannot open directory %s: %s", dir, strerror(errno));
+    if (al_dir_list(dir, &names))
         goto cleanup;
-    }
-    while ((errno = 0, de = readdir(d))) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        if (al_strv_push(&names, de->d_name))
-            goto cleanup;
-    }
-    if (errno) {
-        al_raise(AL_ERR_IO, "cannot list %s: %s", dir, strerror(errno));
-        goto cleanup;
-    }
-    if (names.len > 1)
-        qsort(names.items, names.len, sizeof(char *), s_cmp_names);
     for (size_t i = 0; i < names.len; i++) {
         al_buf_reset(&path);
         al_buf_reset(&child);
@@ -206,8 +185,6 @@ cleanup:
         w->ancestors.len--;
         free(w->ancestors.items[w->ancestors.len]);
     }
-    if (d)
-        closedir(d);
     al_strv_clean_up(&names);
     al_buf_clean_up(&path);
     al_buf_clean_up(&child);

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "deploy/site.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include "deploy/mime.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/fs.h"
 
 #define AL_SITE_MAX_DEPTH 128
 
@@ -155,15 +155,8 @@ static int s_entry(struct s_walk *w, const char *path, const char *rel, int dept
     return al_raise(AL_ERR_USAGE, "site entry '%.200s' is not a regular file or directory", rel);
 }
 
-static int s_cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int s_walk_dir(struct s_walk *w, const char *dir, const char *rel, int depth)
 {
-    DIR *d = NULL;
-    struct dirent *de;
     struct al_strv names;
     struct al_buf path, child;
     int rc = -1;
@@ -179,22 +172,8 @@ static int s_walk_dir(struct s_walk *w, const char *dir, const char *rel, int de
                  rel);
         goto cleanup;
     }
-    if (!(d = opendir(dir))) {
-        al_raise(AL_ERR_IO, "cannot open directory %s: %s", dir, strerror(errno));
+    if (al_dir_list(dir, &names))
         goto cleanup;
-    }
-    while ((errno = 0, de = readdir(d))) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        if (al_strv_push(&names, de->d_name))
-            goto cleanup;
-    }
-    if (errno) {
-        al_raise(AL_ERR_IO, "cannot list %s: %s", dir, strerror(errno));
-        goto cleanup;
-    }
-    if (names.len > 1)
-        qsort(names.items, names.len, sizeof(char *), s_cmp_names);
     for (size_t i = 0; i < names.len; i++) {
         al_buf_reset(&path);
         al_buf_reset(&child);
@@ -208,8 +187,6 @@ static int s_walk_dir(struct s_walk *w, const char *dir, const char *rel, int de
     }
     rc = 0;
 cleanup:
-    if (d)
-        closedir(d);
     al_strv_clean_up(&names);
     al_buf_clean_up(&path);
     al_buf_clean_up(&child);

@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "gha/outputs.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/rand.h>
 
+#include "util/json.h"
 #include "util/secret.h"
 
 void al_outputs_init(struct al_outputs *o)
@@ -134,33 +132,17 @@ int al_outputs_write_file(const struct al_outputs *o, const char *path)
 {
     struct al_buf all;
     char delim[64];
-    int fd = -1, rc = -1;
-    size_t off = 0;
+    int rc = -1;
 
     al_buf_init(&all, AL_OUTPUTS_MAX_BYTES + 64 * 1024);
     for (size_t i = 0; i < o->names.len; i++)
         if (s_delimiter(delim) ||
             al_outputs_record(&all, o->names.items[i], o->values.items[i], delim))
             goto cleanup;
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        al_raise(AL_ERR_IO, "cannot open GITHUB_OUTPUT %s: %s", path, strerror(errno));
+    if (al_file_append(path, all.data, all.len, "GITHUB_OUTPUT"))
         goto cleanup;
-    }
-    while (off < all.len) {
-        ssize_t w = write(fd, all.data + off, all.len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            al_raise(AL_ERR_IO, "cannot write GITHUB_OUTPUT %s: %s", path, strerror(errno));
-            goto cleanup;
-        }
-        off += (size_t)w;
-    }
     rc = 0;
 cleanup:
-    if (fd >= 0)
-        close(fd);
     al_buf_clean_up(&all);
     return rc;
 }

@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "gha/summary.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
+#include "util/json.h"
 #include "util/secret.h"
 
 #define AL_SUMMARY_CUT_NOTE                                                                        \
@@ -91,8 +89,8 @@ int al_summary_write_file(const struct al_summary *s, const char *path)
 {
     struct al_buf clean;
     struct stat st;
-    size_t room = AL_SUMMARY_MAX_BYTES, off = 0;
-    int fd = -1, rc = -1;
+    size_t room = AL_SUMMARY_MAX_BYTES;
+    int rc = -1;
 
     al_buf_init(&clean, 4 * AL_SUMMARY_MAX_BYTES + 4096);
     if (al_secret_redact(&clean, al_buf_str(&s->md), s->md.len))
@@ -101,25 +99,10 @@ int al_summary_write_file(const struct al_summary *s, const char *path)
         room = (size_t)st.st_size >= room ? 0 : room - (size_t)st.st_size;
     if (al_summary_fit(&clean, room))
         goto cleanup;
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        al_raise(AL_ERR_IO, "cannot open GITHUB_STEP_SUMMARY %s: %s", path, strerror(errno));
+    if (al_file_append(path, clean.data, clean.len, "GITHUB_STEP_SUMMARY"))
         goto cleanup;
-    }
-    while (off < clean.len) {
-        ssize_t w = write(fd, clean.data + off, clean.len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            al_raise(AL_ERR_IO, "cannot write GITHUB_STEP_SUMMARY %s: %s", path, strerror(errno));
-            goto cleanup;
-        }
-        off += (size_t)w;
-    }
     rc = 0;
 cleanup:
-    if (fd >= 0)
-        close(fd);
     al_buf_clean_up(&clean);
     return rc;
 }

@@ -70,6 +70,27 @@ on_error:
     return NULL;
 }
 
+int al_file_append(const char *path, const void *data, size_t n, const char *what)
+{
+    size_t off = 0;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return al_raise(AL_ERR_IO, "cannot open %s %s: %s", what, path, strerror(errno));
+    while (off < n) {
+        ssize_t w = write(fd, (const char *)data + off, n - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0) {
+            al_raise(AL_ERR_IO, "cannot write %s %s: %s", what, path, strerror(errno));
+            close(fd);
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    close(fd);
+    return 0;
+}
+
 const char *al_json_str(const json_t *obj, const char *key)
 {
     return json_string_value(json_object_get(obj, key));

@@ -20,6 +20,12 @@ json_t *al_json_parse(const char *text, size_t n, const char *name, int code);
  */
 char *al_file_read(const char *path, size_t max, size_t *len_out);
 
+/**
+ * Appends n bytes (borrowed) to the file at path, creating it (0644). `what`
+ * names the file in errors ("GITHUB_OUTPUT"). @return 0 or -1 (AL_ERR_IO).
+ */
+int al_file_append(const char *path, const void *data, size_t n, const char *what);
+
 /** Returns the string member `key` of obj, or NULL. Borrowed. */
 const char *al_json_str(const json_t *obj, const char *key);
 
