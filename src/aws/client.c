@@ -509,3 +509,22 @@ int al_aws_run(struct al_aws_ctx *ctx)
 {
     return al_http_run(ctx->engine);
 }
+
+void al_aws_query_spec(struct al_aws_call_spec *spec,
+                       enum al_aws_service service,
+                       const char *operation,
+                       const char *body)
+{
+    static const struct al_kv form[] = {
+        { "Content-Type", "application/x-www-form-urlencoded; charset=utf-8" },
+    };
+    memset(spec, 0, sizeof(*spec));
+    spec->service = service;
+    spec->operation = operation;
+    spec->method = "POST";
+    spec->headers = form;
+    spec->n_headers = 1;
+    spec->body.kind = AL_HTTP_BODY_MEMORY;
+    spec->body.data = body;
+    spec->body.len = strlen(body);
+}

@@ -50,6 +50,16 @@ struct al_aws_call_spec {
     long ok_status;            /* a non-2xx status that is an answer, not an error (e.g. 404) */
 };
 
+/**
+ * Fills spec for a Query-protocol call (STS, CloudFormation, CloudWatch): a
+ * form-encoded POST of body (borrowed; must outlive the call) to service.
+ * Other fields are zeroed.
+ */
+void al_aws_query_spec(struct al_aws_call_spec *spec,
+                       enum al_aws_service service,
+                       const char *operation,
+                       const char *body);
+
 /** Counters of the AWS layer (the engine has its own). */
 struct al_aws_stats {
     uint64_t calls;

@@ -22,21 +22,11 @@ static int s_call(const struct al_cfn *c,
                   const struct al_query *q,
                   struct al_http_response *resp)
 {
-    static const struct al_kv ct[] = {
-        { "Content-Type", "application/x-www-form-urlencoded; charset=utf-8" },
-    };
-    struct al_aws_call_spec spec = { 0 };
+    struct al_aws_call_spec spec;
     const char *body = al_query_body(q);
     if (!body)
         return -1;
-    spec.service = AL_SVC_CLOUDFORMATION;
-    spec.operation = op;
-    spec.method = "POST";
-    spec.headers = ct;
-    spec.n_headers = 1;
-    spec.body.kind = AL_HTTP_BODY_MEMORY;
-    spec.body.data = body;
-    spec.body.len = strlen(body);
+    al_aws_query_spec(&spec, AL_SVC_CLOUDFORMATION, op, body);
     spec.region = c->region;
     return al_aws_request(c->ctx, &spec, resp);
 }

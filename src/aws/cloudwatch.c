@@ -121,9 +121,6 @@ static int s_lookup(struct al_aws_ctx *ctx,
                     const char *prefix,
                     struct al_cw_alarms *out)
 {
-    static const struct al_kv ct[] = {
-        { "Content-Type", "application/x-www-form-urlencoded; charset=utf-8" },
-    };
     static const char *const types[] = { "MetricAlarm", "CompositeAlarm" };
     struct al_http_response resp;
     struct al_buf next;
@@ -133,7 +130,7 @@ static int s_lookup(struct al_aws_ctx *ctx,
     al_buf_init(&next, CW_TOKEN_MAX);
     memset(&q, 0, sizeof(q));
     for (unsigned page = 0;; page++) {
-        struct al_aws_call_spec spec = { 0 };
+        struct al_aws_call_spec spec;
         const char *body;
         if (page >= AL_CW_MAX_PAGES) {
             al_raise(AL_ERR_LIMIT,
@@ -154,14 +151,7 @@ static int s_lookup(struct al_aws_ctx *ctx,
             al_query_add(&q, "NextToken", al_buf_str(&next));
         if (!(body = al_query_body(&q)))
             goto cleanup;
-        spec.service = AL_SVC_CLOUDWATCH;
-        spec.operation = "DescribeAlarms";
-        spec.method = "POST";
-        spec.headers = ct;
-        spec.n_headers = 1;
-        spec.body.kind = AL_HTTP_BODY_MEMORY;
-        spec.body.data = body;
-        spec.body.len = strlen(body);
+        al_aws_query_spec(&spec, AL_SVC_CLOUDWATCH, "DescribeAlarms", body);
         al_http_response_init(&resp, CW_BODY_MAX);
         if (al_aws_request(ctx, &spec, &resp) ||
             al_cw_parse_describe_alarms(al_buf_str(&resp.body), resp.body.len, out, &next)) {
