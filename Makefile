@@ -88,11 +88,17 @@ check: build/airlock build/airlock-san build/tests/unit $(TOOLS)
 deps:
 	./scripts/install-deps
 
+# The example app's journey against the AWS double: deploy, redeploy, automatic and manual rollback.
+demo: ; ./scripts/demo
+
 static:
 	./scripts/build-static.sh
 
 image-rootfs: static
 	./scripts/image-rootfs.sh
+
+# airlock against `aws s3 sync` and rclone on the AWS double (not part of check): bench/results.md.
+bench: ; ./bench/run
 
 lint:
 	./scripts/lint

@@ -157,6 +157,11 @@ static int s_command(struct s_run *r)
 
     if (rollback && s_check_rollback(r))
         return -1;
+    /* A bad webhook would only show at the end, after the deploy: refuse it first. */
+    if (!releases && al_opts_get(&r->opts, AL_OPT_SLACK_WEBHOOK_URL) &&
+        *al_opts_get(&r->opts, AL_OPT_SLACK_WEBHOOK_URL) &&
+        al_notify_check_webhook(al_opts_get(&r->opts, AL_OPT_SLACK_WEBHOOK_URL)))
+        return -1;
     if (!releases && !version)
         return al_raise(AL_ERR_USAGE,
                         rollback ? "rollback needs the version to restore: give "

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "util/err.h"
+#include "util/str.h"
 
 void al_cache_rules_init(struct al_cache_rules *r)
 {
@@ -47,6 +48,8 @@ static int s_parse_line(struct al_cache_rules *r, char *line, int lineno)
         al_raise(AL_ERR_USAGE, "cache-control rule %d: empty glob or value", lineno);
         goto cleanup;
     }
+    if (al_glob_check(glob, "cache-control"))
+        goto cleanup;
     for (const char *p = value; *p; p++) {
         if ((unsigned char)*p < 0x20 || *p == 0x7f) {
             al_raise(AL_ERR_USAGE, "cache-control rule %d: control character in the value", lineno);
@@ -102,6 +105,32 @@ static bool s_match(const char *g, const char *s)
         s++;
     }
     return *s == '\0';
+}
+
+int al_glob_check(const char *glob, const char *what)
+{
+    const char *why = NULL;
+    size_t n = strlen(glob);
+    if (!n)
+        why = "it is empty";
+    else if (glob[0] == '/')
+        why = "keys have no leading '/' (write 'assets/*', not '/assets/*')";
+    else if (strstr(glob, "***"))
+        why = "'***' is not a glob ('*' within a folder, '**' across folders)";
+    else if (!al_utf8_valid(glob, n))
+        why = "it is not valid UTF-8";
+    for (size_t i = 0; !why && i < n; i++)
+        if ((unsigned char)glob[i] < 0x20 || glob[i] == 0x7f)
+            why = "it holds a control character";
+    for (const char *seg = glob; !why && seg < glob + n;) {
+        size_t len = strcspn(seg, "/");
+        if ((len == 1 && seg[0] == '.') || (len == 2 && seg[0] == '.' && seg[1] == '.'))
+            why = "keys have no '.' or '..' segments";
+        seg += len + 1;
+    }
+    if (why)
+        return al_raise(AL_ERR_USAGE, "%s glob '%.200s' can never match: %s", what, glob, why);
+    return 0;
 }
 
 bool al_glob_match(const char *glob, const char *key)

@@ -41,6 +41,13 @@ int al_cache_rules_parse(struct al_cache_rules *r, const char *text);
  */
 bool al_glob_match(const char *glob, const char *key);
 
+/**
+ * Refuses (AL_ERR_USAGE, naming `what`) a glob that can never match a site
+ * key: empty, starting with '/', with a '.' or '..' segment, more than two
+ * '*' in a row, a control character or invalid UTF-8. @return 0 or -1.
+ */
+int al_glob_check(const char *glob, const char *what);
+
 /** True for entry files: *.html, *.htm, *.webmanifest, manifest.json, service workers. */
 bool al_site_is_entry(const char *key);
 

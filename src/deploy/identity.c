@@ -43,8 +43,17 @@ int al_identity_init(struct al_run *r, const struct al_creds_config *cfg, const 
         return -1;
     if (!(r->aws = al_aws_ctx_new(r->engine, r->creds, &r->endpoints)))
         return -1;
-    if (al_sts_check_account(r->aws, al_opts_get(r->opts, AL_OPT_ACCOUNT_ID), &id))
+    if (al_sts_check_account(r->aws, al_opts_get(r->opts, AL_OPT_ACCOUNT_ID), &id)) {
+        /* Without an identity nothing can run: an STS outage or an unreachable
+         * endpoint is a credentials failure (exit 3), named as such. */
+        enum al_err_code code = al_error_last()->code;
+        if (code == AL_ERR_AWS || code == AL_ERR_HTTP) {
+            al_error_mut()->code = AL_ERR_CREDENTIALS;
+            al_raise_context("could not establish the AWS identity (STS failed or is "
+                             "unreachable; nothing was changed)");
+        }
         return -1;
+    }
     snprintf(r->account, sizeof(r->account), "%s", id.account);
     snprintf(r->caller_arn, sizeof(r->caller_arn), "%s", id.arn);
     al_log_info("AWS identity: %s (account %s, region %s, credentials from %s)",

@@ -57,6 +57,11 @@ static int s_check_webhook(const char *url)
     return rc;
 }
 
+int al_notify_check_webhook(const char *url)
+{
+    return s_check_webhook(url);
+}
+
 /* 2xx: sent. 429: ours to retry after Retry-After. 5xx: the engine's to retry. */
 static enum al_retry_kind s_classify(void *user, struct al_http_response *resp)
 {

@@ -306,6 +306,28 @@ static int s_bad(const struct al_opts *o, int id, const char *allowed)
                     allowed);
 }
 
+static bool s_digits(const char *s, size_t n)
+{
+    return strlen(s) == n && strspn(s, "0123456789") == n;
+}
+
+/* The shape of values that would otherwise only fail at AWS, after the run began. */
+static int s_check_shape(const struct al_opts *o, int id)
+{
+    const char *v = o->val[id];
+    if (id == AL_OPT_ACCOUNT_ID && !s_digits(v, 12))
+        return s_bad(o, id, "a 12-digit AWS account id (accountId in the config)");
+    if (id == AL_OPT_ROLE_TO_ASSUME && *v && !strstr(v, "${")) {
+        /* arn:<partition>:iam::<account>:role/<path/>name */
+        const char *p = strncmp(v, "arn:", 4) == 0 ? strchr(v + 4, ':') : NULL;
+        bool ok = p && strncmp(p, ":iam::", 6) == 0 && strspn(p + 6, "0123456789") == 12 &&
+                  strncmp(p + 18, ":role/", 6) == 0 && p[24];
+        if (!ok)
+            return s_bad(o, id, "an IAM role ARN, arn:aws:iam::<12-digit account>:role/<name>");
+    }
+    return 0;
+}
+
 int al_opts_validate(struct al_opts *o)
 {
     char allowed[256];
@@ -360,6 +382,8 @@ int al_opts_validate(struct al_opts *o)
         }
         if (!al_utf8_valid(v, strlen(v)))
             return s_bad(o, i, "UTF-8 text");
+        if (s_check_shape(o, i))
+            return -1;
     }
     return 0;
 }

@@ -181,8 +181,11 @@ int al_pipeline_deploy(struct al_run *r, const struct al_creds_config *cfg, cons
         if (al_step_cdn(r, &keys) || al_step_verify(r))
             goto fail;
         /* Stale keys go only once the new release is verified. */
-        if (sync && al_sync_finish(r, sync))
+        if (sync && al_sync_finish(r, sync)) {
+            /* The new release is live, unrecorded: the old record no longer describes it. */
+            al_release_mark_dirty(r, &rel);
             goto cleanup;
+        }
         if (al_release_commit(r, &rel, sync))
             goto cleanup;
     }
@@ -279,7 +282,8 @@ int al_pipeline_report(struct al_run *r, int rc, struct al_summary *out)
     }
     if (al_summary_add(out, "\n%s", al_buf_str(&r->summary.md)))
         goto cleanup;
-    if (r->previous_version && strcmp(r->info.command ? r->info.command : "", "deploy") == 0) {
+    if (r->previous_version && strcmp(r->info.command ? r->info.command : "", "deploy") == 0 &&
+        (strcmp(r->status, "deployed") == 0 || strcmp(r->status, "no-change") == 0)) {
         al_buf_reset(&cell);
         if (al_summary_escape(&cell, r->previous_version) ||
             al_summary_add(out,
@@ -304,7 +308,7 @@ int al_pipeline_rollback(struct al_run *r, const struct al_creds_config *cfg, co
     struct al_restore_stats stats;
     struct al_strv keys, newest;
     struct al_step_record *step;
-    bool found = false, locked = false;
+    bool found = false, locked = false, touched = false;
     int rc = -1;
 
     al_release_ctx_init(&rel);
@@ -337,6 +341,16 @@ int al_pipeline_rollback(struct al_run *r, const struct al_creds_config *cfg, co
         al_run_step_end(r, step, AL_STEP_FAILED, "%s", al_error_last()->msg);
         goto cleanup;
     }
+    /* ${stack:...} references (bucket, distribution, health URL) read the restored outputs. */
+    for (size_t i = 0; i < target.n_stacks; i++) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(target.stacks[i].outputs, key, v)
+        {
+            if (al_run_add_stack_output(r, target.stacks[i].name, key, json_string_value(v)))
+                goto cleanup;
+        }
+    }
     al_run_step_end(r,
                     step,
                     AL_STEP_OK,
@@ -363,7 +377,11 @@ int al_pipeline_rollback(struct al_run *r, const struct al_creds_config *cfg, co
     al_run_step_end(
       r, step, AL_STEP_OK, "live release %s", rel.have_current ? rel.current.version : "(none)");
     step = al_run_step_begin(r, "Restore");
-    if (al_release_restore(r, &rel, &target, rel.have_live ? &rel.live : NULL, &plan, &stats) ||
+    touched = true;
+    /* An untrusted live record (dirty, or a crashed run's lock taken over) may not
+     * describe the bucket: then every file is copied and stale keys come from a listing. */
+    if (al_release_restore(
+          r, &rel, &target, al_release_live_trusted(&rel) ? &rel.live : NULL, &plan, &stats) ||
         s_push_all(&keys, &plan.changed) || s_push_all(&keys, &plan.stale)) {
         al_run_step_end(r, step, AL_STEP_FAILED, "%s", al_error_last()->msg);
         goto cleanup;
@@ -381,6 +399,7 @@ int al_pipeline_rollback(struct al_run *r, const struct al_creds_config *cfg, co
         al_run_step_end(r, step, AL_STEP_FAILED, "%s", al_error_last()->msg);
         goto cleanup;
     }
+    touched = false;
     al_run_step_end(r,
                     step,
                     AL_STEP_OK,
@@ -402,6 +421,9 @@ int al_pipeline_rollback(struct al_run *r, const struct al_creds_config *cfg, co
 cleanup:
     if (rc && !r->status)
         al_run_set_status(r, "failed");
+    /* A restore that stopped half-way left the bucket unlike the live record. */
+    if (rc && touched)
+        al_release_mark_dirty(r, &rel);
     if (locked)
         al_release_end(r, &rel);
     al_release_clean_up(&target);

@@ -166,6 +166,7 @@ int al_release_commit(struct al_run *r, struct al_release_ctx *c, const struct a
     struct al_release_current cur;
     struct al_step_record *step = al_run_step_begin(r, "Release");
     size_t copied = 0;
+    bool current_written = false;
     int rc = -1;
 
     al_release_init(&rel);
@@ -201,6 +202,7 @@ int al_release_commit(struct al_run *r, struct al_release_ctx *c, const struct a
     cur.time = rel.time;
     if (al_store_put_current(r, &c->store, &cur))
         goto cleanup;
+    current_written = true;
     if (cur.previous && al_str_set(&r->previous_version, cur.previous))
         goto cleanup;
     if (al_outputs_set(r->outputs, "release-id", rel.version))
@@ -210,6 +212,9 @@ int al_release_commit(struct al_run *r, struct al_release_ctx *c, const struct a
                        al_error_last()->msg);
     rc = 0;
 cleanup:
+    /* The site may already be the new release: the old record no longer describes it. */
+    if (rc && !current_written)
+        al_release_mark_dirty(r, c);
     if (rc)
         al_run_step_end(r, step, AL_STEP_FAILED, "%s", al_error_last()->msg);
     else
@@ -293,7 +298,7 @@ struct s_restore_batch {
     const struct al_release_store *store;
     const char *bucket;
     const struct al_release_file **files;
-    char (*src)[AL_STORE_PREFIX_MAX + 80];
+    char src[AL_STORE_PREFIX_MAX + 80]; /* one at a time: a call copies it when submitted */
 };
 
 static int s_build_restore_copy(void *user, size_t i, struct al_s3_call *q)
@@ -302,9 +307,9 @@ static int s_build_restore_copy(void *user, size_t i, struct al_s3_call *q)
     struct al_s3_copy cp;
     const struct al_release_file *f = b->files[i];
     memset(&cp, 0, sizeof(cp));
-    snprintf(b->src[i], sizeof(b->src[i]), "%sblobs/%s", b->store->prefix, f->sha256);
+    snprintf(b->src, sizeof(b->src), "%sblobs/%s", b->store->prefix, f->sha256);
     cp.src_bucket = b->store->bucket;
-    cp.src_key = b->src[i];
+    cp.src_key = b->src;
     cp.bucket = b->bucket;
     cp.key = f->key;
     cp.replace_meta = true;
@@ -323,35 +328,53 @@ static int s_copy_phase(struct al_run *r,
 {
     struct s_restore_batch b;
     struct al_s3_batch batch;
-    int rc;
     if (n == 0)
         return 0;
     b.store = store;
     b.bucket = bucket;
     b.files = files;
-    if (!(b.src = calloc(n, sizeof(*b.src))))
-        return al_raise(AL_ERR_NOMEM, "out of memory");
     memset(&batch, 0, sizeof(batch));
     batch.n = n;
     batch.build = s_build_restore_copy;
     batch.user = &b;
     batch.stop_on_error = true;
-    rc = al_s3_batch_run(r->aws, &batch, NULL);
-    free(b.src);
-    return rc;
+    return al_s3_batch_run(r->aws, &batch, NULL);
 }
 
-static const struct al_release_file *s_find_file(const struct al_release *rel, const char *key)
+/* A release's files by key, sorted, for lookups in O(log n): sites have 100,000 files. */
+struct s_file_index {
+    const struct al_release_file **items;
+    size_t n;
+};
+
+static int s_cmp_file_key(const void *a, const void *b)
 {
-    for (size_t i = 0; rel && i < rel->n_files; i++)
-        if (strcmp(rel->files[i].key, key) == 0)
-            return &rel->files[i];
-    return NULL;
+    const struct al_release_file *const *x = a, *const *y = b;
+    return strcmp((*x)->key, (*y)->key);
 }
 
-static bool s_target_has(const struct al_release *t, const char *key)
+static int s_index_files(const struct al_release *rel, struct s_file_index *out)
 {
-    return s_find_file(t, key) != NULL;
+    out->n = 0;
+    if (!(out->items = calloc(rel->n_files + 1, sizeof(*out->items))))
+        return al_raise(AL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < rel->n_files; i++)
+        out->items[out->n++] = &rel->files[i];
+    if (out->n > 1)
+        qsort(out->items, out->n, sizeof(*out->items), s_cmp_file_key);
+    return 0;
+}
+
+static const struct al_release_file *s_find_file(const struct s_file_index *idx, const char *key)
+{
+    struct al_release_file probe;
+    const struct al_release_file *p = &probe;
+    const struct al_release_file *const *hit;
+    if (!idx->n)
+        return NULL;
+    probe.key = (char *)key;
+    hit = bsearch(&p, idx->items, idx->n, sizeof(*idx->items), s_cmp_file_key);
+    return hit ? *hit : NULL;
 }
 
 int al_release_restore(struct al_run *r,
@@ -364,6 +387,7 @@ int al_release_restore(struct al_run *r,
     const struct al_release_file **phase_a = NULL, **phase_b = NULL;
     size_t na = 0, nb = 0;
     struct al_s3_listing list;
+    struct s_file_index in_target = { NULL, 0 }, in_from = { NULL, 0 };
     int rc = -1;
 
     al_s3_listing_init(&list);
@@ -382,9 +406,11 @@ int al_release_restore(struct al_run *r,
         al_raise(AL_ERR_NOMEM, "out of memory");
         goto cleanup;
     }
+    if (s_index_files(target, &in_target) || (from && s_index_files(from, &in_from)))
+        goto cleanup;
     for (size_t i = 0; i < target->n_files; i++) {
         const struct al_release_file *f = &target->files[i];
-        const struct al_release_file *was = from ? s_find_file(from, f->key) : NULL;
+        const struct al_release_file *was = s_find_file(&in_from, f->key);
         if (was && strcmp(was->sha256, f->sha256) == 0 &&
             al_streq(was->content_type, f->content_type) &&
             al_streq(was->cache_control, f->cache_control))
@@ -399,14 +425,14 @@ int al_release_restore(struct al_run *r,
     /* Keys the target does not have: from the live record, or from a listing. */
     if (from && from->bucket && strcmp(from->bucket, target->bucket) == 0) {
         for (size_t i = 0; i < from->n_files; i++)
-            if (!s_target_has(target, from->files[i].key) &&
+            if (!s_find_file(&in_target, from->files[i].key) &&
                 al_strv_push(&plan->stale, from->files[i].key))
                 goto cleanup;
     } else {
         if (al_s3_list_objects(r->aws, target->bucket, target->prefix, &list))
             goto cleanup;
         for (size_t i = 0; i < list.len; i++)
-            if (!s_target_has(target, list.items[i].key) &&
+            if (!s_find_file(&in_target, list.items[i].key) &&
                 al_strv_push(&plan->stale, list.items[i].key))
                 goto cleanup;
     }
@@ -426,6 +452,8 @@ int al_release_restore(struct al_run *r,
 cleanup:
     free(phase_a);
     free(phase_b);
+    free(in_target.items);
+    free(in_from.items);
     al_s3_listing_clean_up(&list);
     return rc;
 }

@@ -294,8 +294,10 @@ static int s_read_site(const json_t *site, const char *name, struct al_release *
             return al_raise(AL_ERR_PARSE, "%s: site.files[%zu] must be an object", name, i);
         if (s_get_str(f, "key", name, true, &rf->key) || s_get_str(f, "sha256", name, true, &sha) ||
             s_get_str(f, "contentType", name, true, &rf->content_type) ||
-            s_get_str(f, "cacheControl", name, true, &rf->cache_control))
+            s_get_str(f, "cacheControl", name, true, &rf->cache_control)) {
+            free(sha);
             return -1;
+        }
         bad = !s_is_sha256(sha);
         if (!bad)
             memcpy(rf->sha256, sha, AL_SHA256_HEX_LEN + 1);

@@ -463,7 +463,7 @@ struct s_copy_batch {
     const struct al_release_store *store;
     const char *site_bucket;
     const struct al_release_file **files;
-    char (*keys)[AL_STORE_KEY_MAX];
+    char key[AL_STORE_KEY_MAX]; /* one at a time: a call copies its key when submitted */
 };
 
 static int s_build_copy(void *user, size_t i, struct al_s3_call *q)
@@ -471,15 +471,21 @@ static int s_build_copy(void *user, size_t i, struct al_s3_call *q)
     struct s_copy_batch *b = user;
     struct al_s3_copy c;
     memset(&c, 0, sizeof(c));
-    snprintf(b->keys[i], AL_STORE_KEY_MAX, "%sblobs/%s", b->store->prefix, b->files[i]->sha256);
+    snprintf(b->key, sizeof(b->key), "%sblobs/%s", b->store->prefix, b->files[i]->sha256);
     c.src_bucket = b->site_bucket;
     c.src_key = b->files[i]->key;
     c.bucket = b->store->bucket;
-    c.key = b->keys[i];
+    c.key = b->key;
     c.replace_meta = true;
     c.meta.content_type = "application/octet-stream";
     c.meta.sha256_hex = b->files[i]->sha256;
     return al_s3_copy_object_call(q, &c);
+}
+
+static int s_cmp_file_sha(const void *a, const void *b)
+{
+    const struct al_release_file *const *x = a, *const *y = b;
+    return strcmp((*x)->sha256, (*y)->sha256);
 }
 
 int al_store_save_site_blobs(struct al_run *r,
@@ -487,14 +493,13 @@ int al_store_save_site_blobs(struct al_run *r,
                              const struct al_release *rel,
                              size_t *copied)
 {
-    struct al_strv have, queued;
+    struct al_strv have;
     struct s_copy_batch cb;
     struct al_s3_batch batch;
-    size_t n = 0;
+    size_t n = 0, distinct = 0;
     int rc = -1;
 
     al_strv_init(&have);
-    al_strv_init(&queued);
     memset(&cb, 0, sizeof(cb));
     *copied = 0;
     if (!rel->bucket || rel->n_files == 0)
@@ -503,21 +508,20 @@ int al_store_save_site_blobs(struct al_run *r,
         goto cleanup;
     if (have.len > 1)
         qsort(have.items, have.len, sizeof(char *), s_cmp_str);
-    cb.files = calloc(rel->n_files, sizeof(*cb.files));
-    cb.keys = calloc(rel->n_files, sizeof(*cb.keys));
-    if (!cb.files || !cb.keys) {
+    if (!(cb.files = calloc(rel->n_files, sizeof(*cb.files)))) {
         al_raise(AL_ERR_NOMEM, "out of memory");
         goto cleanup;
     }
-    for (size_t i = 0; i < rel->n_files; i++) {
-        const struct al_release_file *f = &rel->files[i];
-        /* Distinct content only: the same bytes under two keys make one blob. */
-        if (s_has(&have, f->sha256) || al_strv_contains(&queued, f->sha256))
-            continue;
-        if (al_strv_push(&queued, f->sha256))
-            goto cleanup;
-        cb.files[n++] = f;
-    }
+    for (size_t i = 0; i < rel->n_files; i++)
+        if (!s_has(&have, rel->files[i].sha256))
+            cb.files[n++] = &rel->files[i];
+    /* Distinct content only: the same bytes under two keys make one blob. */
+    if (n > 1)
+        qsort(cb.files, n, sizeof(*cb.files), s_cmp_file_sha);
+    for (size_t i = 0; i < n; i++)
+        if (distinct == 0 || strcmp(cb.files[distinct - 1]->sha256, cb.files[i]->sha256) != 0)
+            cb.files[distinct++] = cb.files[i];
+    n = distinct;
     cb.store = s;
     cb.site_bucket = rel->bucket;
     memset(&batch, 0, sizeof(batch));
@@ -530,9 +534,7 @@ int al_store_save_site_blobs(struct al_run *r,
     rc = 0;
 cleanup:
     free(cb.files);
-    free(cb.keys);
     al_strv_clean_up(&have);
-    al_strv_clean_up(&queued);
     return rc;
 }
 

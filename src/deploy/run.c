@@ -28,6 +28,21 @@ void al_run_clean_up(struct al_run *r)
 {
     if (!r)
         return;
+    if (r->engine && al_log_debug_enabled()) {
+        /* The retry ledger, for operators (and the hardening suite's quota check). */
+        struct al_http_stats st;
+        al_http_engine_stats(r->engine, &st);
+        al_log_debug("http: %llu calls (%llu failed), %llu attempts, %llu retries (%llu "
+                     "throttled), %llu refused by the retry quota; quota %d of %d left",
+                     (unsigned long long)st.calls,
+                     (unsigned long long)st.calls_failed,
+                     (unsigned long long)st.attempts,
+                     (unsigned long long)st.retries,
+                     (unsigned long long)st.throttled,
+                     (unsigned long long)st.quota_refusals,
+                     st.quota_available,
+                     al_http_engine_options(r->engine)->retry_quota);
+    }
     al_aws_ctx_free(r->aws);
     al_creds_free(r->creds);
     al_http_engine_free(r->engine);

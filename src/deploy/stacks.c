@@ -15,6 +15,7 @@
 #include "deploy/assembly.h"
 #include "deploy/assets.h"
 #include "deploy/steps.h"
+#include "http/retry.h"
 #include "util/clock.h"
 #include "util/hash.h"
 #include "util/json.h"
@@ -301,6 +302,22 @@ static void s_backoff(unsigned *delay_ms)
         *delay_ms = s_timing.poll_max_ms;
 }
 
+/*
+ * Waiting loops are polls, not retries: a poll still throttled after the
+ * engine's attempts is waited out like a pending status, up to the timeout.
+ * Returns true (error cleared) when the loop should poll again.
+ */
+static bool s_poll_throttled(uint64_t start_ms)
+{
+    const struct al_error *e = al_error_last();
+    if (!al_retry_is_throttle_code(e->aws_code) || s_timed_out(start_ms))
+        return false;
+    al_log_info(
+      "CloudFormation throttled a status poll (%s %s); polling again", e->operation, e->aws_code);
+    al_error_clear();
+    return true;
+}
+
 /* Polls a change set until it is ready or failed; out holds the last description. */
 static int s_wait_change_set(const struct al_cfn *cfn,
                              const char *stack,
@@ -311,8 +328,12 @@ static int s_wait_change_set(const struct al_cfn *cfn,
     unsigned delay = s_timing.poll_min_ms;
     for (;;) {
         al_cfn_change_set_clean_up(out);
-        if (al_cfn_describe_change_set(cfn, stack, name, true, out))
-            return -1;
+        if (al_cfn_describe_change_set(cfn, stack, name, true, out)) {
+            if (!s_poll_throttled(start))
+                return -1;
+            s_backoff(&delay);
+            continue;
+        }
         if (strcmp(out->status, "CREATE_COMPLETE") == 0 || strcmp(out->status, "FAILED") == 0 ||
             al_str_prefix(out->status, "DELETE_"))
             return 0;
@@ -473,11 +494,17 @@ static int s_wait_stack(struct s_watch *w, struct al_cfn_stack *final, bool *fou
     unsigned delay = s_timing.poll_min_ms;
     for (;;) {
         /* Events first: a listed start of the operation makes the status read next current. */
-        if (s_stream_events(w))
-            return -1;
-        al_cfn_stack_clean_up(final);
-        if (al_cfn_describe_stack(w->cfn, w->stack, final, found))
-            return -1;
+        int failed = s_stream_events(w);
+        if (!failed) {
+            al_cfn_stack_clean_up(final);
+            failed = al_cfn_describe_stack(w->cfn, w->stack, final, found);
+        }
+        if (failed) {
+            if (!s_poll_throttled(start))
+                return -1;
+            s_backoff(&delay);
+            continue;
+        }
         if (!*found)
             return 0;
         if (al_cfn_status_terminal(final->status)) {
@@ -485,8 +512,13 @@ static int s_wait_stack(struct s_watch *w, struct al_cfn_stack *final, bool *fou
             if (!final_since)
                 final_since = now;
             if (!w->token || w->saw_stack_event || !al_streq(final->status, w->before) ||
-                now - final_since > AL_STACKS_EVENT_GRACE_MS)
-                return s_stream_events(w); /* the last events, up to the final one */
+                now - final_since > AL_STACKS_EVENT_GRACE_MS) {
+                /* The last events, up to the final one. */
+                if (s_stream_events(w) == 0)
+                    return 0;
+                if (!s_poll_throttled(start))
+                    return -1;
+            }
         } else {
             final_since = 0;
         }
@@ -1370,11 +1402,12 @@ static void s_detail(char *out, size_t cap, const struct al_stack_result *res, s
         if (res[i].changes)
             w = snprintf(out + len,
                          cap - len,
-                         "%s%s %s (%zu changes)",
+                         "%s%s %s (%zu change%s)",
                          i ? ", " : "",
                          res[i].name,
                          res[i].result,
-                         res[i].changes);
+                         res[i].changes,
+                         res[i].changes == 1 ? "" : "s");
         else
             w =
               snprintf(out + len, cap - len, "%s%s %s", i ? ", " : "", res[i].name, res[i].result);

@@ -80,4 +80,11 @@ int al_step_verify(struct al_run *r);
  */
 int al_step_notify(struct al_run *r);
 
+/**
+ * Checks a Slack webhook URL before anything runs: https, or http to a
+ * loopback host. The message never carries the URL (a secret). Borrows url.
+ * @return 0 or -1 (AL_ERR_USAGE).
+ */
+int al_notify_check_webhook(const char *url);
+
 #endif

@@ -134,6 +134,17 @@ static int s_norm_prefix(const char *in, char **out)
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)in[i] < 0x20 || in[i] == 0x7f)
             return al_raise(AL_ERR_USAGE, "prefix contains a control character");
+    /* Browsers and CloudFront resolve '.' and '..' in URL paths: such keys are unreachable. */
+    for (const char *seg = in; seg && seg < in + n;) {
+        const char *end = memchr(seg, '/', (size_t)(in + n - seg));
+        size_t len = end ? (size_t)(end - seg) : (size_t)(in + n - seg);
+        if ((len == 1 && seg[0] == '.') || (len == 2 && seg[0] == '.' && seg[1] == '.'))
+            return al_raise(AL_ERR_USAGE,
+                            "prefix '%.200s' has a '.' or '..' segment; give a plain folder "
+                            "path such as 'app/'",
+                            in);
+        seg = end ? end + 1 : in + n;
+    }
     al_buf_init(&b, PREFIX_MAX);
     if ((n && al_buf_append(&b, in, n)) || (n && in[n - 1] != '/' && al_buf_putc(&b, '/'))) {
         al_buf_clean_up(&b);
@@ -157,6 +168,29 @@ static int s_check_bucket(const char *bucket)
                         bucket);
     if (strlen(bucket) < 3 || strlen(bucket) > 63)
         return al_raise(AL_ERR_USAGE, "bucket '%.200s' is not 3 to 63 characters", bucket);
+    /* Letters, digits, '.', '-' (and '_' of legacy us-east-1 buckets). */
+    if (strspn(bucket, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") !=
+        strlen(bucket))
+        return al_raise(AL_ERR_USAGE,
+                        "bucket '%.200s' is not a bucket name: use lower-case letters, digits, "
+                        "'.' and '-'",
+                        bucket);
+    return 0;
+}
+
+/* The site's bucket and prefix, when given literally, are checked before any request. */
+static int s_check_literal_target(const struct al_run *r)
+{
+    const char *bucket = al_opts_get(r->opts, AL_OPT_BUCKET);
+    const char *prefix = al_opts_get(r->opts, AL_OPT_PREFIX);
+    char *norm = NULL;
+    if ((!bucket || !strstr(bucket, "${")) && s_check_bucket(bucket))
+        return -1;
+    if (prefix && !strstr(prefix, "${")) {
+        if (s_norm_prefix(prefix, &norm))
+            return -1;
+        free(norm);
+    }
     return 0;
 }
 
@@ -633,6 +667,11 @@ static int s_scan(struct al_run *r, struct al_sync *s)
     uint64_t t0 = al_clock_mono_ms();
     char a[32];
 
+    if (s_check_literal_target(r))
+        return -1;
+    for (size_t i = 0; i < al_opts_list(r->opts, AL_OPT_EXCLUDE)->len; i++)
+        if (al_glob_check(al_opts_list(r->opts, AL_OPT_EXCLUDE)->items[i], "exclude"))
+            return -1;
     if (rules && al_cache_rules_parse(&s->rules, rules))
         return -1;
     s->multipart_threshold = al_opts_uint(r->opts, AL_OPT_MULTIPART_THRESHOLD);

@@ -92,6 +92,9 @@ int al_outputs_record(struct al_buf *out, const char *name, const char *value, c
 {
     if (strstr(name, delim))
         return al_raise(AL_ERR_INTERNAL, "output name contains the delimiter '%s'", delim);
+    /* The runner splits the header at the first '=' or '<<' and ends it at a line break. */
+    if (!*name || strpbrk(name, "\r\n=") || strstr(name, "<<"))
+        return al_raise(AL_ERR_INTERNAL, "output name is empty or holds a line break, '=' or '<<'");
     if (strstr(value, delim))
         return al_raise(
           AL_ERR_INTERNAL, "output value of '%s' contains the delimiter '%s'", name, delim);

@@ -36,7 +36,9 @@ test('deploy v1, v2 with a changed stack, rollback v1: template and site are v1 
     assert.notEqual((await double.state()).stacks['AirlockDemo-Api'].templateBody, v1Template, 'v2 changed the stack');
 
     const before = (await double.calls()).length;
+    // The same references a config would hold: resolved from the restored release's outputs.
     r = runAirlock(double, { inputs: { command: 'rollback', version: 'v1', confirmation: 'rollback',
+      'distribution-id': '${stack:AirlockDemo-Frontend.DistributionId}',
       'health-url': `${double.base}/__app/health`, 'health-expect-version': 'version', 'health-interval': '0' } });
     assert.equal(r.status, 0, r.stdout);
     assert.equal(r.outputs.status, 'restored');
@@ -49,6 +51,8 @@ test('deploy v1, v2 with a changed stack, rollback v1: template and site are v1 
     const calls = (await double.calls()).slice(before);
     assert.equal(calls.filter((c) => c.operation === 'PutObject' && c.bucket === 'site').length, 0);
     assert.ok(calls.some((c) => c.operation === 'ExecuteChangeSet'), 'the stack was restored by a change set');
+    assert.ok(calls.some((c) => c.operation === 'CreateInvalidation'), 'the distribution named by a stack output was invalidated');
+    assert.ok(r.outputs['invalidation-id']);
   } finally {
     await double.stop();
     fs.rmSync(work, { recursive: true, force: true });
