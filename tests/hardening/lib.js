@@ -49,10 +49,10 @@ function parseOutputs(text) {
 /**
  * Runs airlock like the Actions runner: INPUT_* from `inputs`, file commands
  * in a fresh folder. `killAfterMs` sends SIGKILL after that delay (if the run
- * is still going). Resolves to {status, signal, stdout, stderr, outputs,
+ * is still going), `killWhen` as soon as that async predicate holds. Resolves to {status, signal, stdout, stderr, outputs,
  * outputText, summary, ms}; `keep` leaves the run folder (res.dir).
  */
-function run(double, { args = [], inputs = {}, env = {}, bin = BIN, cwd, killAfterMs, keep = false, timeoutMs = 300000, actions = true } = {}) {
+function run(double, { args = [], inputs = {}, env = {}, bin = BIN, cwd, killAfterMs, killWhen, keep = false, timeoutMs = 300000, actions = true } = {}) {
   const dir = tmpdir('hrun');
   const files = { output: path.join(dir, 'output'), summary: path.join(dir, 'summary') };
   fs.writeFileSync(files.output, '');
@@ -91,7 +91,16 @@ function run(double, { args = [], inputs = {}, env = {}, bin = BIN, cwd, killAft
     child.stderr.on('data', (d) => err.push(d));
     const timers = [setTimeout(() => child.kill('SIGKILL'), timeoutMs)];
     if (killAfterMs !== undefined) timers.push(setTimeout(() => child.kill('SIGKILL'), killAfterMs));
+    // killWhen: an async predicate polled every 20 ms; true sends SIGKILL.
+    let polling = !!killWhen;
+    const poll = async () => {
+      if (!polling) return;
+      if (await killWhen()) child.kill('SIGKILL');
+      else if (polling) setTimeout(poll, 20);
+    };
+    if (killWhen) setTimeout(poll, 20);
     child.on('close', (status, signal) => {
+      polling = false;
       timers.forEach(clearTimeout);
       const outputText = fs.readFileSync(files.output, 'utf8');
       const res = {
