@@ -255,19 +255,26 @@ async function firstDeploys(d, work, tools, scenario, dir, reps) {
   }
 }
 
+// Start-up: the time a shell needs to launch the command and see it exit,
+// averaged over a batch (a single airlock run is below a millisecond, less
+// than Node's own spawn overhead); 5 batches each. RSS from one run under
+// /usr/bin/time -v.
 function startup(work, tools) {
-  const air = tools.airlock;
-  const aws = tools['aws-default'];
-  for (let i = 0; i < 3; i++) timed(work, air, [AIRLOCK, 'version']); // warm the page cache
-  timed(work, aws, [AWS, '--version']);
-  for (let i = 0; i < 21; i++) {
-    const m = timed(work, air, [AIRLOCK, 'version']);
-    (samples['Startup|airlock'] ||= []).push({ wall: m.wall, rssKiB: m.rssKiB, requests: 0, rejected: 0 });
+  const batch = (tool, argv, n) => {
+    const sh = 'n=$1; shift; i=0; while [ $i -lt $n ]; do "$@" >/dev/null || exit 1; i=$((i + 1)); done';
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync('/bin/sh', ['-c', sh, 'sh', String(n), ...argv], { env: tool.env, cwd: work, stdio: 'ignore' });
+    if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status ?? r.signal})`);
+    return Number(process.hrtime.bigint() - t0) / 1e9 / n;
+  };
+  const runs = [['airlock', tools.airlock, [AIRLOCK, 'version'], 40], ['aws-default', tools['aws-default'], [AWS, '--version'], 1]];
+  for (const [, tool, argv] of runs) batch(tool, argv, 2); // warm the page cache
+  for (let k = 0; k < 5; k++) {
+    for (const [name, tool, argv, n] of runs) {
+      (samples[`Startup|${name}`] ||= []).push({ wall: batch(tool, argv, n), rssKiB: NaN, requests: 0, rejected: 0 });
+    }
   }
-  for (let i = 0; i < 5; i++) {
-    const m = timed(work, aws, [AWS, '--version']);
-    (samples['Startup|aws-default'] ||= []).push({ wall: m.wall, rssKiB: m.rssKiB, requests: 0, rejected: 0 });
-  }
+  for (const [name, tool, argv] of runs) samples[`Startup|${name}`][0].rssKiB = timed(work, tool, argv).rssKiB;
 }
 
 // ---- report ----------------------------------------------------------------
@@ -286,7 +293,7 @@ function stats(key) {
   const walls = xs.map((x) => x.wall);
   return {
     n: xs.length, med: median(walls), min: Math.min(...walls), max: Math.max(...walls),
-    rss: Math.max(...xs.map((x) => x.rssKiB)) / 1024, requests: median(xs.map((x) => x.requests)),
+    rss: Math.max(...xs.map((x) => x.rssKiB).filter((x) => !Number.isNaN(x))) / 1024, requests: median(xs.map((x) => x.requests)),
     rejected: xs.reduce((a, x) => a + x.rejected, 0), site: median(xs.map((x) => x.site)),
     release: median(xs.map((x) => x.release)),
   };
@@ -328,7 +335,7 @@ function report(tools, info) {
   L.push(`- The AWS double (tests/double) on loopback with **${LATENCY} ms** added to every AWS request (\`DOUBLE_LATENCY_MS\`).`);
   L.push(`- airlock: \`${m.airlock}\` (build/airlock-static); aws: \`${m.aws}\`; rclone: \`${m.rclone}\`.`);
   L.push(`- Repetitions: ${REPS} for S1, S2, S3, S6; ${REPS_S4} for S4 (rclone's defaults only with \`BENCH_S4_ALL=1\`: about 2 minutes a run); ${REPS_S5} for S5; interleaved, tool order rotated each repetition. Total bench time ${info.totalSec.toFixed(0)} s.`);
-  L.push('- Wall time around the whole command (`/usr/bin/time -v`); RSS: the largest peak RSS over the repetitions; requests: AWS requests in the double\'s call log (median).');
+  L.push('- Wall time around the whole command (`/usr/bin/time -v`); RSS: the largest peak RSS over the repetitions; requests: AWS requests in the double\'s call log (median). Startup: the mean time a shell takes to run the command, per batch (40 runs of `airlock version`, 1 of `aws --version`), 5 batches.');
   L.push('- airlock runs `deploy --site-dir DIR --bucket site` with its defaults (32 requests in flight, release store in the CDK bootstrap bucket). Its time **includes recording the release** (lock, one CopyObject per new distinct file into `blobs/`, the manifest, `current.json`), which the peers do not do; the "Site step" column is the sync alone (the Site step of its job summary, 0.1 s resolution).');
   L.push('- Peers: `aws s3 sync --delete DIR s3://site/` (Debian awscli; defaults = no config file, best = `max_concurrent_requests = 32`), `rclone sync DIR double:site` (defaults, and `--checksum --transfers 32`), provider Other, path style.');
   L.push('- S2/S3/S6 start from the bucket as the same tool left it after S1 (S3 is run first, then S2, then S6); S2 rewrites every file (a fresh build) and changes 20 of them, 18 of which get new hashed names (so 18 stale keys are deleted).');
@@ -345,7 +352,7 @@ function report(tools, info) {
       const label = sc === 'Startup' ? (name === 'airlock' ? '`airlock version`' : '`aws --version`') : tools[name].label;
       L.push(`| ${sc}: ${title} | ${label} | ${fmtS(s.med)} | ${fmtS(s.min)}-${fmtS(s.max)} | ${s.n} | ` +
         `${s.rss.toFixed(1)} MiB | ${sc === 'Startup' ? '–' : s.requests}${s.rejected ? ` (${s.rejected} rejected)` : ''} | ` +
-        `${ratio == null ? '–' : ratio.toFixed(2)} | ${ratio == null ? '–' : `${(1 / ratio).toFixed(1)}x`} | ` +
+        `${ratio == null ? '–' : ratio < 0.1 ? ratio.toPrecision(2) : ratio.toFixed(2)} | ${ratio == null ? '–' : `${(1 / ratio).toFixed(1)}x`} | ` +
         `${name === 'airlock' && s.site != null ? `${s.site.toFixed(1)} s (Release ${s.release.toFixed(1)} s)` : '–'} |`);
     }
   }

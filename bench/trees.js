@@ -90,8 +90,8 @@ function spaLayout(nFiles, totalBytes, seed = 1) {
   return files;
 }
 
-// Writes layout into dir (removed first); each file's bytes depend on
-// (seed of the file, name). changed: Set of rel paths whose content changes.
+// Writes layout into dir (removed first, so every mtime is new); a file's
+// bytes depend on its name and its seed (fileSeeds[rel], else seed).
 function writeTree(dir, layout, { seed = 1, version = 'v1', fileSeeds = {} } = {}) {
   fs.rmSync(dir, { recursive: true, force: true });
   let bytes = 0;
