@@ -191,7 +191,8 @@ int al_release_commit(struct al_run *r, struct al_release_ctx *c, const struct a
             s_copy_site_files(c->live.files, c->live.n_files, &rel))
             goto cleanup;
     }
-    if (al_store_save_site_blobs(r, &c->store, &rel, &copied) ||
+    if (al_store_save_site_blobs(
+          r, &c->store, &rel, al_release_live_trusted(c) ? &c->live : NULL, &copied) ||
         al_store_put_release(r, &c->store, &rel))
         goto cleanup;
     /* Re-deploying the live version keeps the record of what came before it. */

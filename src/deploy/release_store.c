@@ -361,7 +361,7 @@ int al_store_put_release(struct al_run *r,
 }
 
 struct s_dated {
-    char *version;
+    const char *version; /* borrowed from the names */
     time_t time;
 };
 
@@ -373,14 +373,10 @@ static int s_cmp_dated(const void *a, const void *b)
     return strcmp(y->version, x->version);
 }
 
-int al_store_list_releases(struct al_run *r,
-                           const struct al_release_store *s,
-                           size_t max,
-                           struct al_strv *versions)
+/* The versions with a manifest under releases/ (one listing, no manifest read). */
+static int s_release_names(struct al_run *r, const struct al_release_store *s, struct al_strv *out)
 {
     struct al_s3_listing list;
-    struct s_dated *dated = NULL;
-    size_t n = 0;
     char prefix[AL_STORE_KEY_MAX];
     int rc = -1;
 
@@ -388,32 +384,48 @@ int al_store_list_releases(struct al_run *r,
     s_key(s, "releases/", prefix);
     if (al_s3_list_objects(r->aws, s->bucket, prefix, &list))
         goto cleanup;
-    if (!(dated = calloc(list.len + 1, sizeof(*dated)))) {
-        al_raise(AL_ERR_NOMEM, "out of memory");
-        goto cleanup;
-    }
     for (size_t i = 0; i < list.len; i++) {
         const char *name = list.items[i].key + strlen(prefix);
         size_t len = strlen(name);
-        struct al_release rel;
-        bool found = false;
         char version[AL_VERSION_MAX + 1];
         if (len <= 5 || len - 5 > AL_VERSION_MAX || strcmp(name + len - 5, ".json") != 0)
             continue;
         memcpy(version, name, len - 5);
         version[len - 5] = '\0';
-        if (!al_release_version_valid(version))
-            continue;
-        /* The manifest's own time orders releases (a copy can change LastModified). */
+        if (al_release_version_valid(version) && al_strv_push(out, version))
+            goto cleanup;
+    }
+    rc = 0;
+cleanup:
+    al_s3_listing_clean_up(&list);
+    return rc;
+}
+
+/* Orders names newest first by each manifest's own time (a copy can change LastModified). */
+static int s_newest_first(struct al_run *r,
+                          const struct al_release_store *s,
+                          const struct al_strv *names,
+                          size_t max,
+                          struct al_strv *versions)
+{
+    struct s_dated *dated = NULL;
+    size_t n = 0;
+    int rc = -1;
+
+    if (!(dated = calloc(names->len + 1, sizeof(*dated)))) {
+        al_raise(AL_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < names->len; i++) {
+        struct al_release rel;
+        bool found = false;
         al_release_init(&rel);
-        if (al_store_get_release(r, s, version, &rel, &found) == 0 && found) {
-            dated[n].version = al_strdup(version);
-            dated[n].time = rel.time;
-            if (dated[n].version)
-                n++;
+        if (al_store_get_release(r, s, names->items[i], &rel, &found) == 0 && found) {
+            dated[n].version = names->items[i];
+            dated[n++].time = rel.time;
         } else {
             al_log_warning(
-              "skipping unreadable release record %s: %s", version, al_error_last()->msg);
+              "skipping unreadable release record %s: %s", names->items[i], al_error_last()->msg);
         }
         al_release_clean_up(&rel);
     }
@@ -423,10 +435,20 @@ int al_store_list_releases(struct al_run *r,
             goto cleanup;
     rc = 0;
 cleanup:
-    for (size_t i = 0; i < n; i++)
-        free(dated[i].version);
     free(dated);
-    al_s3_listing_clean_up(&list);
+    return rc;
+}
+
+int al_store_list_releases(struct al_run *r,
+                           const struct al_release_store *s,
+                           size_t max,
+                           struct al_strv *versions)
+{
+    struct al_strv names;
+    int rc;
+    al_strv_init(&names);
+    rc = s_release_names(r, s, &names) || s_newest_first(r, s, &names, max, versions) ? -1 : 0;
+    al_strv_clean_up(&names);
     return rc;
 }
 
@@ -482,6 +504,9 @@ static int s_build_copy(void *user, size_t i, struct al_s3_call *q)
     return al_s3_copy_object_call(q, &c);
 }
 
+/* Above this many files new to the live release, list blobs/ to skip those already stored. */
+#define AL_STORE_LIST_BLOBS_ABOVE 256
+
 static int s_cmp_file_sha(const void *a, const void *b)
 {
     const struct al_release_file *const *x = a, *const *y = b;
@@ -491,20 +516,33 @@ static int s_cmp_file_sha(const void *a, const void *b)
 int al_store_save_site_blobs(struct al_run *r,
                              const struct al_release_store *s,
                              const struct al_release *rel,
+                             const struct al_release *live,
                              size_t *copied)
 {
-    struct al_strv have;
+    struct al_strv have, live_set;
+    size_t fresh = 0;
     struct s_copy_batch cb;
     struct al_s3_batch batch;
     size_t n = 0, distinct = 0;
     int rc = -1;
 
     al_strv_init(&have);
+    al_strv_init(&live_set);
     memset(&cb, 0, sizeof(cb));
     *copied = 0;
     if (!rel->bucket || rel->n_files == 0)
         return 0;
-    if (s_blob_set(r, s, &have))
+    /* The live release's blobs are in the store: retention never removes them. */
+    for (size_t i = 0; live && i < live->n_files; i++)
+        if (al_strv_push(&live_set, live->files[i].sha256))
+            goto cleanup;
+    if (live_set.len > 1)
+        qsort(live_set.items, live_set.len, sizeof(char *), s_cmp_str);
+    for (size_t i = 0; i < rel->n_files; i++)
+        if (!s_has(&live_set, rel->files[i].sha256))
+            fresh++;
+    /* A few new files are copied unconditionally: cheaper than paging through blobs/. */
+    if (fresh > AL_STORE_LIST_BLOBS_ABOVE && s_blob_set(r, s, &have))
         goto cleanup;
     if (have.len > 1)
         qsort(have.items, have.len, sizeof(char *), s_cmp_str);
@@ -513,7 +551,7 @@ int al_store_save_site_blobs(struct al_run *r,
         goto cleanup;
     }
     for (size_t i = 0; i < rel->n_files; i++)
-        if (!s_has(&have, rel->files[i].sha256))
+        if (!s_has(&live_set, rel->files[i].sha256) && !s_has(&have, rel->files[i].sha256))
             cb.files[n++] = &rel->files[i];
     /* Distinct content only: the same bytes under two keys make one blob. */
     if (n > 1)
@@ -535,6 +573,7 @@ int al_store_save_site_blobs(struct al_run *r,
 cleanup:
     free(cb.files);
     al_strv_clean_up(&have);
+    al_strv_clean_up(&live_set);
     return rc;
 }
 
@@ -591,15 +630,23 @@ int al_store_prune(struct al_run *r,
                    size_t keep,
                    const struct al_release_current *cur)
 {
-    struct al_strv versions, keep_blobs, del, have;
+    struct al_strv names, versions, keep_blobs, del, have;
     char key[AL_STORE_KEY_MAX];
     int rc = -1;
 
+    al_strv_init(&names);
     al_strv_init(&versions);
     al_strv_init(&keep_blobs);
     al_strv_init(&del);
     al_strv_init(&have);
-    if (al_store_list_releases(r, s, 0, &versions))
+    /* Blobs become unreferenced only when a manifest goes: nothing to do while all are kept. */
+    if (s_release_names(r, s, &names))
+        goto cleanup;
+    if (names.len <= keep) {
+        rc = 0;
+        goto cleanup;
+    }
+    if (s_newest_first(r, s, &names, 0, &versions))
         goto cleanup;
     for (size_t i = 0; i < versions.len; i++) {
         const char *v = versions.items[i];
@@ -647,6 +694,7 @@ int al_store_prune(struct al_run *r,
                     versions.len < keep ? versions.len : keep);
     rc = 0;
 cleanup:
+    al_strv_clean_up(&names);
     al_strv_clean_up(&versions);
     al_strv_clean_up(&keep_blobs);
     al_strv_clean_up(&del);

@@ -96,6 +96,7 @@ int al_store_list_releases(struct al_run *r,
 int al_store_save_site_blobs(struct al_run *r,
                              const struct al_release_store *s,
                              const struct al_release *rel,
+                             const struct al_release *live,
                              size_t *copied);
 
 /** Stores text (a template) as blobs/<sha256> unless present; fills sha_hex. @return 0 or -1. */

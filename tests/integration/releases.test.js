@@ -216,6 +216,18 @@ test('an unchanged redeploy stores no blob; keep-releases 2 keeps two manifests 
   assert.deepEqual(blobWrites, [], 'no blob written');
   assert.equal(r.outputs['files-uploaded'], '0');
 
+  // Unchanged under a new version: the release protocol alone. The trusted
+  // live release holds every hash, so blobs/ is not listed, and retention with
+  // nothing to prune reads no manifest.
+  const b2 = (await double.calls()).length;
+  r = runAirlock(double, { inputs: deployInputs(site.dir, 'v1-again', { 'health-expect-version': '' }) });
+  assert.equal(r.status, 0, r.stdout);
+  const store = (await double.calls()).slice(b2).filter((c) => c.bucket === STORE_BUCKET);
+  const ops = store.map((c) => `${c.operation} ${c.key || decodeURIComponent((/prefix=([^&]*)/.exec(c.query) || [])[1] || '')}`);
+  assert.deepEqual(ops.filter((o) => o.includes('blobs/')), [], 'no blob listed, read or written');
+  assert.deepEqual(ops.filter((o) => o.startsWith('GetObject') && o.includes('releases/')), [`GetObject ${STORE}releases/v1.json`], 'only the live manifest is read');
+  assert.ok(store.length <= 8, `${store.length} store requests: ${ops.join(', ')}`);
+
   for (const v of ['v2', 'v3', 'v4']) {
     fs.writeFileSync(path.join(site.dir, 'version.json'), JSON.stringify({ version: v }));
     fs.writeFileSync(path.join(site.dir, `assets/only-${v}.js`), `only in ${v}`);
