@@ -8,7 +8,8 @@
  * sensitive_url so the engine's debug and error lines show the host only.
  * A 429 is retried after its Retry-After (at most MAX_429_RETRIES times,
  * each wait capped); a 5xx or a lost connection is retried once by the
- * engine. A failure is a warning unless notify-required.
+ * engine (which honours a Retry-After there too, clamped). A failure is a
+ * warning unless notify-required.
  */
 #include "deploy/steps.h"
 
@@ -20,6 +21,7 @@
 
 #include "deploy/notify_payload.h"
 #include "deploy/verify_check.h"
+#include "http/retry.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -87,15 +89,11 @@ static enum al_retry_kind s_classify(void *user, struct al_http_response *resp)
 
 static unsigned s_retry_after(const struct al_http_response *resp)
 {
-    const char *v = al_http_response_header(resp, "retry-after");
-    char *end;
-    unsigned long s;
-    if (!v)
+    uint64_t ms;
+    /* The engine's validation: an HTTP date, a sign or junk takes the default. */
+    if (!al_retry_hint_ms(NULL, al_http_response_header(resp, "retry-after"), &ms))
         return RETRY_AFTER_DEFAULT_S;
-    s = strtoul(v, &end, 10);
-    if (end == v || *end)
-        return RETRY_AFTER_DEFAULT_S; /* an HTTP date: not worth waiting for */
-    return s > RETRY_AFTER_CAP_S ? RETRY_AFTER_CAP_S : (unsigned)s;
+    return ms / 1000u > RETRY_AFTER_CAP_S ? RETRY_AFTER_CAP_S : (unsigned)(ms / 1000u);
 }
 
 static char *s_rollback_command(const struct al_run *r)

@@ -131,7 +131,7 @@ static void s_mask_hook(const char *value)
 {
     struct al_buf line;
     al_buf_init(&line, 64 * 1024);
-    /* The runner also masks each line of a multi-line value on its own. */
+    /* One line per command: util/secret.c hands multi-line values over line by line. */
     if (al_gha_escape_data(&line, value) == 0)
         fprintf(s_out, "::add-mask::%s\n", al_buf_str(&line));
     fflush(s_out);

@@ -648,14 +648,25 @@ static void s_complete_attempt(struct s_call *c)
         } else {
             uint64_t delay = al_retry_backoff_ms(
               &e->rng, c->attempt, e->opts.backoff_base_ms, e->opts.backoff_cap_ms);
+            uint64_t hint = 0;
+            char note[64] = "";
+            /* Only an answered attempt carries a hint; a partial answer is not trusted. */
+            if (c->result == AL_XFER_OK &&
+                al_retry_hint_ms(al_http_response_header(r, "x-amz-retry-after"),
+                                 al_http_response_header(r, "retry-after"),
+                                 &hint)) {
+                delay = al_retry_apply_hint(delay, hint);
+                snprintf(note, sizeof(note), " (server hint %llu ms)", (unsigned long long)hint);
+            }
             c->last_cost = cost;
             e->stats.retries++;
             if (kind == AL_RETRY_THROTTLE)
                 e->stats.throttled++;
             e->stats.backoff_ms += delay;
-            al_log_debug("http: retrying (%s) in %llu ms",
+            al_log_debug("http: retrying (%s) in %llu ms%s",
                          al_retry_kind_name(kind),
-                         (unsigned long long)delay);
+                         (unsigned long long)delay,
+                         note);
             c->ready_at = now + delay;
             s_move(c, W_DELAYED);
             return;

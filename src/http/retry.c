@@ -53,6 +53,47 @@ uint64_t al_retry_backoff_ms(struct al_rng *r, unsigned retry, unsigned base_ms,
     return (uint64_t)(al_rng_unit(r) * (double)ceiling);
 }
 
+/* 1 to AL_RETRY_HINT_DIGITS_MAX digits, nothing else (no sign, space or date). */
+static bool s_parse_digits(const char *v, uint64_t *out)
+{
+    uint64_t n = 0;
+    size_t len = 0;
+    if (!v)
+        return false;
+    for (; v[len]; len++) {
+        if (v[len] < '0' || v[len] > '9' || len >= AL_RETRY_HINT_DIGITS_MAX)
+            return false;
+        n = n * 10 + (uint64_t)(v[len] - '0');
+    }
+    if (len == 0)
+        return false;
+    *out = n;
+    return true;
+}
+
+bool al_retry_hint_ms(const char *amz_retry_after, const char *retry_after, uint64_t *out_ms)
+{
+    uint64_t v;
+    *out_ms = 0;
+    if (s_parse_digits(amz_retry_after, &v)) {
+        *out_ms = v;
+        return true;
+    }
+    if (s_parse_digits(retry_after, &v)) {
+        *out_ms = v * 1000u;
+        return true;
+    }
+    return false;
+}
+
+uint64_t al_retry_apply_hint(uint64_t backoff_ms, uint64_t hint_ms)
+{
+    uint64_t ceiling = backoff_ms + AL_RETRY_HINT_EXTRA_MS;
+    if (hint_ms > ceiling)
+        hint_ms = ceiling;
+    return hint_ms > backoff_ms ? hint_ms : backoff_ms;
+}
+
 static bool s_in(const char *code, const char *const *list)
 {
     if (!code || !*code)

@@ -4,7 +4,9 @@
  * quota.py): which failures are retried, full-jitter exponential backoff
  * capped at 20 s, and the retry quota (a token bucket of 500; a retry costs
  * 5, or 10 after a timeout or connection error; a first-attempt success
- * refunds 1, a success after retries refunds what its last retry took).
+ * refunds 1, a success after retries refunds what its last retry took). A
+ * server's hint (x-amz-retry-after, Retry-After) may lengthen a backoff, as
+ * in the SDKs' 2026 behaviour.
  * Pure functions and plain structs, so tests can drive them directly; every
  * pointer argument is borrowed for the call and nothing is kept.
  */
@@ -29,6 +31,10 @@ enum al_retry_kind {
 #define AL_RETRY_BASE_MS 1000u
 #define AL_RETRY_CAP_MS 20000u
 #define AL_RETRY_MAX_ATTEMPTS 3u
+/* A server's retry hint may lengthen a backoff by at most this much. */
+#define AL_RETRY_HINT_EXTRA_MS 5000u
+/* Longer hint values are ignored: no overflow, and no one waits that long. */
+#define AL_RETRY_HINT_DIGITS_MAX 9u
 
 struct al_retry_quota {
     int available;
@@ -70,6 +76,23 @@ double al_rng_unit(struct al_rng *r);
  * rand[0,1) * min(base * 2^(retry-1), cap) milliseconds.
  */
 uint64_t al_retry_backoff_ms(struct al_rng *r, unsigned retry, unsigned base_ms, unsigned cap_ms);
+
+/**
+ * The server's retry hint in milliseconds, from the values of the response
+ * headers x-amz-retry-after (milliseconds; preferred) and Retry-After
+ * (delta-seconds only; an HTTP date is ignored). Either may be NULL. A value
+ * counts only when it is 1 to AL_RETRY_HINT_DIGITS_MAX ASCII digits. Borrows
+ * both for the call; raises nothing.
+ * @return true and *out_ms, or false (*out_ms = 0) when neither is usable
+ */
+bool al_retry_hint_ms(const char *amz_retry_after, const char *retry_after, uint64_t *out_ms);
+
+/**
+ * The wait before a retry given a server hint: max(backoff, min(hint,
+ * backoff + AL_RETRY_HINT_EXTRA_MS)), so a hint lengthens the backoff by
+ * 5 s at most and never shortens it (the 2026 SDK retry behaviour).
+ */
+uint64_t al_retry_apply_hint(uint64_t backoff_ms, uint64_t hint_ms);
 
 /** True for the throttling error codes of reference H. NULL-safe. */
 bool al_retry_is_throttle_code(const char *code);

@@ -12,7 +12,7 @@
 
 #include "util/buf.h"
 
-/** Called once per newly registered value; borrowed value. */
+/** Called once per newly registered single-line value (never with CR or LF); borrowed value. */
 typedef void (*al_secret_hook_fn)(const char *value);
 
 /** Sets the hook (the Actions writer emits ::add-mask::). NULL to unset. */
@@ -20,7 +20,10 @@ void al_secret_set_hook(al_secret_hook_fn fn);
 
 /**
  * Registers a secret (copied). Values shorter than 4 bytes are ignored, like
- * the runner's masker, to keep redaction meaningful. @return 0 or -1.
+ * the runner's masker, to keep redaction meaningful. A value with line breaks
+ * is registered whole and line by line (split at CR and LF; lines of 4 bytes
+ * or more), and only its lines reach the hook, as the runner masks them.
+ * Borrows value for the call. @return 0, or -1 (AL_ERR_LIMIT past 256 values).
  */
 int al_secret_add(const char *value);
 

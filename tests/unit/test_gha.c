@@ -9,6 +9,7 @@
 #include "gha/event.h"
 #include "gha/outputs.h"
 #include "gha/summary.h"
+#include "util/log.h"
 #include "util/secret.h"
 
 TEST(gha_escape_data_and_properties)
@@ -21,6 +22,27 @@ TEST(gha_escape_data_and_properties)
     ASSERT_OK(al_gha_escape_property(&b, "a:b,c%\n"));
     ASSERT_STR_EQ(b.data, "a%3Ab%2Cc%25%0A");
     al_buf_clean_up(&b);
+}
+
+TEST(gha_add_mask_one_line_per_command)
+{
+    FILE *f = tmpfile();
+    char out[1024];
+    size_t n;
+    ASSERT(f != NULL);
+    al_gha_commands_install(f);
+    ASSERT_OK(al_secret_add("-----BEGIN KEY-----\r\nMIIEvQIBADAN\r\n-----END KEY-----"));
+    al_secret_set_hook(NULL);
+    al_log_set_writer(NULL);
+    rewind(f);
+    n = fread(out, 1, sizeof(out) - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    /* The runner reads one line per command: a %0A in the value would mask nothing useful. */
+    ASSERT_STR_EQ(out,
+                  "::add-mask::-----BEGIN KEY-----\n"
+                  "::add-mask::MIIEvQIBADAN\n"
+                  "::add-mask::-----END KEY-----\n");
 }
 
 TEST(gha_output_record_format_and_delimiter_refusal)

@@ -409,6 +409,59 @@ TEST(http_engine_debug_lines_redact_urls)
     al_http_script_free(s);
 }
 
+TEST(http_engine_retry_waits_for_server_hint)
+{
+    struct al_http_script *s = al_http_script_new();
+    struct al_http_options o = s_opts(s);
+    struct al_http_engine *e = al_http_engine_new(&o);
+    struct al_http_request req = s_get("http://127.0.0.1:1/x");
+    struct al_http_response resp;
+    struct al_http_stats st;
+    al_buf_init(&s_logged, 1 << 20);
+    al_log_set_writer(s_capture);
+    al_log_set_debug(true);
+    al_http_response_init(&resp, 0);
+    /* The backoff alone is at most 4 ms here (s_opts). */
+    al_http_script_respond(s, 503, "x-amz-retry-after: 40", NULL);
+    al_http_script_respond(s, 429, "Retry-After: 1", NULL);
+    al_http_script_respond(s, 200, NULL, "ok");
+    ASSERT_OK(al_http_perform(e, &req, &resp));
+    al_log_set_writer(NULL);
+    al_log_set_debug(false);
+    ASSERT_INT_EQ(resp.attempts, 3);
+    al_http_engine_stats(e, &st);
+    ASSERT_INT_EQ(st.backoff_ms, 1040); /* the hints, each over a backoff under 2 ms */
+    ASSERT(resp.elapsed_ms >= 1040);
+    ASSERT_CONTAINS(al_buf_str(&s_logged), "(server hint 40 ms)");
+    ASSERT_CONTAINS(al_buf_str(&s_logged), "(server hint 1000 ms)");
+    al_buf_clean_up(&s_logged);
+    al_http_response_clean_up(&resp);
+    al_http_engine_free(e);
+    al_http_script_free(s);
+}
+
+TEST(http_engine_retry_ignores_malformed_hint)
+{
+    struct al_http_script *s = al_http_script_new();
+    struct al_http_options o = s_opts(s);
+    struct al_http_engine *e = al_http_engine_new(&o);
+    struct al_http_request req = s_get("http://127.0.0.1:1/x");
+    struct al_http_response resp;
+    struct al_http_stats st;
+    al_http_response_init(&resp, 0);
+    al_http_script_respond(
+      s, 503, "x-amz-retry-after: -4000\nRetry-After: Wed, 21 Oct 2015 07:28:00 GMT", NULL);
+    al_http_script_respond(s, 503, "x-amz-retry-after: 99999999999999999999", NULL);
+    al_http_script_respond(s, 200, NULL, "ok");
+    ASSERT_OK(al_http_perform(e, &req, &resp));
+    ASSERT_INT_EQ(resp.attempts, 3);
+    al_http_engine_stats(e, &st);
+    ASSERT(st.backoff_ms < 3); /* the backoff alone: under 1 ms, then under 2 ms */
+    al_http_response_clean_up(&resp);
+    al_http_engine_free(e);
+    al_http_script_free(s);
+}
+
 static struct al_http_response s_inner_resp;
 
 static int s_prepare_runs(void *user, struct al_http_attempt *a)

@@ -69,3 +69,60 @@ TEST(http_retry_backoff_full_jitter)
         ASSERT(u >= 0.0 && u < 1.0);
     }
 }
+
+TEST(http_retry_hint_honoured)
+{
+    uint64_t ms = 7;
+    ASSERT(al_retry_hint_ms("1500", NULL, &ms));
+    ASSERT_INT_EQ(ms, 1500); /* x-amz-retry-after is in milliseconds */
+    ASSERT(al_retry_hint_ms(NULL, "2", &ms));
+    ASSERT_INT_EQ(ms, 2000); /* Retry-After in seconds */
+    ASSERT(al_retry_hint_ms("250", "9", &ms));
+    ASSERT_INT_EQ(ms, 250); /* AWS's own header wins */
+    ASSERT(al_retry_hint_ms("0", NULL, &ms));
+    ASSERT_INT_EQ(ms, 0);
+    ASSERT(!al_retry_hint_ms(NULL, NULL, &ms));
+    ASSERT_INT_EQ(ms, 0);
+    ASSERT_INT_EQ(al_retry_apply_hint(300, 1500), 1500);  /* lengthens the backoff */
+    ASSERT_INT_EQ(al_retry_apply_hint(3000, 1000), 3000); /* never shortens it */
+    ASSERT_INT_EQ(al_retry_apply_hint(0, 2000), 2000);
+}
+
+TEST(http_retry_hint_clamped_to_5s_over_backoff)
+{
+    uint64_t ms;
+    ASSERT_INT_EQ(al_retry_apply_hint(300, 60000), 5300);
+    ASSERT_INT_EQ(al_retry_apply_hint(0, 999999999), 5000);
+    ASSERT_INT_EQ(al_retry_apply_hint(1000, 6000), 6000); /* exactly +5 s is allowed */
+    ASSERT(al_retry_hint_ms(NULL, "120", &ms));
+    ASSERT_INT_EQ(al_retry_apply_hint(1000, ms), 6000);
+}
+
+TEST(http_retry_hint_malformed_ignored)
+{
+    const char *bad[] = {
+        "",
+        "-5",
+        "+5",
+        " 5",
+        "5 ",
+        "1.5",
+        "5s",
+        "0x10",
+        "abc",
+        "Wed, 21 Oct 2015 07:28:00 GMT",
+        "1234567890",               /* over the digit cap */
+        "184467440737095516160000", /* would overflow 64 bits */
+    };
+    uint64_t ms;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ms = 7;
+        ASSERT(!al_retry_hint_ms(bad[i], NULL, &ms));
+        ASSERT_INT_EQ(ms, 0);
+        ASSERT(!al_retry_hint_ms(NULL, bad[i], &ms));
+    }
+    ASSERT(al_retry_hint_ms("123456789", NULL, &ms)); /* nine digits are fine */
+    ASSERT_INT_EQ(ms, 123456789);
+    ASSERT(al_retry_hint_ms("-5", "3", &ms)); /* a bad AWS hint falls back to Retry-After */
+    ASSERT_INT_EQ(ms, 3000);
+}

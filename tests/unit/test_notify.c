@@ -238,6 +238,20 @@ TEST(notify_step_429_is_retried_after_retry_after)
     s_teardown(&f);
 }
 
+TEST(notify_step_429_bad_retry_after_waits_the_default)
+{
+    const char *kv[] = { "slack-webhook-url", HOOK, NULL };
+    struct s_fx f;
+    ASSERT_OK(s_setup(&f, kv));
+    /* A sign is not a delay (strtoul read "-1" as a huge one, capped at 30 s). */
+    al_http_script_respond(f.script, 429, "Retry-After: -1", "rate_limited");
+    al_http_script_respond(f.script, 200, NULL, "ok");
+    ASSERT_OK(al_step_notify(&f.run));
+    ASSERT_INT_EQ(al_http_script_count(f.script), 2);
+    ASSERT_CONTAINS(al_buf_str(&g_log), "retrying in 1 s (Retry-After)");
+    s_teardown(&f);
+}
+
 TEST(notify_step_failure_is_a_warning_unless_required)
 {
     const char *kv[] = { "slack-webhook-url", HOOK, NULL };

@@ -121,3 +121,61 @@ TEST(secret_redaction)
     ASSERT(al_secret_contains("xs3cr3tvaluex"));
     al_buf_clean_up(&b);
 }
+
+static struct al_buf s_masked;
+static void s_mask_hook(const char *value)
+{
+    al_buf_puts(&s_masked, value);
+    al_buf_putc(&s_masked, '|');
+}
+
+TEST(secret_multiline_lines_redacted_alone)
+{
+    const char *key =
+      "-----BEGIN KEY-----\r\nMIIEvQIBADAN\r\nab\r\nBgkqhkiG9w0B\n-----END KEY-----\n";
+    const char *log = "got MIIEvQIBADAN and BgkqhkiG9w0B; ab stays";
+    struct al_buf b;
+    al_buf_init(&b, 4096);
+    ASSERT_OK(al_secret_add(key));
+    ASSERT_OK(al_secret_redact(&b, log, strlen(log)));
+    ASSERT_STR_EQ(b.data, "got *** and ***; ab stays"); /* a 2-byte line is not a secret */
+    al_buf_reset(&b);
+    ASSERT_OK(al_secret_redact(&b, key, strlen(key)));
+    ASSERT_STR_EQ(b.data, "***"); /* the whole value still goes as one */
+    ASSERT(al_secret_contains("x -----END KEY----- x"));
+    al_buf_clean_up(&b);
+}
+
+TEST(secret_multiline_hook_gets_lines_only)
+{
+    al_buf_init(&s_masked, 4096);
+    al_secret_set_hook(s_mask_hook);
+    ASSERT_OK(al_secret_add("single-line-secret"));
+    ASSERT_OK(al_secret_add("line-one\r\nab\n\nline-two\rline-three\n"));
+    ASSERT_OK(al_secret_add("line-one\nline-four")); /* line-one was announced already */
+    al_secret_set_hook(NULL);
+    ASSERT_STR_EQ(al_buf_str(&s_masked),
+                  "single-line-secret|line-one|line-two|line-three|line-four|");
+    ASSERT(!strchr(al_buf_str(&s_masked), '\r') && !strchr(al_buf_str(&s_masked), '\n'));
+    al_buf_clean_up(&s_masked);
+}
+
+TEST(secret_room_for_several_pem_keys)
+{
+    struct al_buf pem, b;
+    al_buf_init(&pem, 8192);
+    al_buf_init(&b, 1024);
+    /* Four 32-line keys and a few single values: about 140 registrations. */
+    for (int k = 0; k < 4; k++) {
+        al_buf_reset(&pem);
+        for (int i = 0; i < 32; i++)
+            ASSERT_OK(al_buf_printf(&pem, "key%d-line%02d-AAAAAAAAAAAAAAAA\n", k, i));
+        ASSERT_OK(al_secret_add(al_buf_str(&pem)));
+    }
+    ASSERT_OK(al_secret_add("AKIAEXAMPLEKEYID0000"));
+    ASSERT_OK(al_secret_add("session-token-value"));
+    ASSERT_OK(al_secret_redact(&b, "x key3-line31-AAAAAAAAAAAAAAAA y", 32));
+    ASSERT_STR_EQ(b.data, "x *** y");
+    al_buf_clean_up(&b);
+    al_buf_clean_up(&pem);
+}
