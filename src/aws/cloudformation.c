@@ -16,64 +16,67 @@ static const char *const s_capabilities[] = {
     "CAPABILITY_AUTO_EXPAND",
 };
 
-/* Sends one Query request; resp is initialised by the caller. */
-static int s_call(const struct al_cfn *c,
-                  const char *op,
-                  const struct al_query *q,
-                  struct al_http_response *resp)
-{
-    struct al_aws_call_spec spec;
-    const char *body = al_query_body(q);
-    if (!body)
-        return -1;
-    al_aws_query_spec(&spec, AL_SVC_CLOUDFORMATION, op, body);
-    spec.region = c->region;
-    return al_aws_request(c->ctx, &spec, resp);
-}
+/* Reads an operation's <OpResult> element (NULL when the answer has none) into out. */
+typedef int (*s_parse_fn)(const struct al_xml_node *res, void *out);
 
 /*
- * Calls op and parses the answer; *result is the <OpResult> element (NULL
- * for operations that answer without one). The document is the caller's.
+ * Sends q as op. With parse, the answer is parsed and its <OpResult> handed
+ * to parse; without, the answer carries nothing we read and is not parsed.
  */
-static int s_call_parse(const struct al_cfn *c,
-                        const char *op,
-                        const struct al_query *q,
-                        struct al_xml_doc **doc,
-                        const struct al_xml_node **result)
+static int s_send(const struct al_cfn *c,
+                  const char *op,
+                  const struct al_query *q,
+                  s_parse_fn parse,
+                  void *out)
 {
+    struct al_aws_call_spec spec;
     struct al_http_response resp;
+    struct al_xml_doc *doc = NULL;
+    const char *body = al_query_body(q);
     char name[96];
     int rc = -1;
 
-    *doc = NULL;
-    *result = NULL;
+    if (!body)
+        return -1; /* the first failed add is the current error */
     al_http_response_init(&resp, AL_CFN_BODY_MAX);
-    if (s_call(c, op, q, &resp))
+    al_aws_query_spec(&spec, AL_SVC_CLOUDFORMATION, op, body);
+    spec.region = c->region;
+    if (al_aws_request(c->ctx, &spec, &resp))
         goto cleanup;
-    if (al_xml_parse(al_buf_str(&resp.body), resp.body.len, NULL, doc)) {
+    if (!parse) {
+        rc = 0;
+        goto cleanup;
+    }
+    if (al_xml_parse(al_buf_str(&resp.body), resp.body.len, NULL, &doc)) {
         al_raise_context("cloudformation %s answer", op);
         goto cleanup;
     }
     snprintf(name, sizeof(name), "%sResult", op);
-    *result = al_xml_child(al_xml_root(*doc), name);
-    rc = 0;
+    rc = parse(al_xml_child(al_xml_root(doc), name), out);
 cleanup:
+    al_xml_doc_free(doc);
     al_http_response_clean_up(&resp);
-    if (rc) {
-        al_xml_doc_free(*doc);
-        *doc = NULL;
-    }
     return rc;
 }
 
-/* A call whose answer carries nothing we read. */
-static int s_call_simple(const struct al_cfn *c, const char *op, const struct al_query *q)
+/*
+ * An operation whose parameters are plain values: params, up to a NULL
+ * name, sent in that order (a NULL value is not sent). parse as s_send's.
+ */
+static int s_op(const struct al_cfn *c,
+                const char *op,
+                const struct al_kv *params,
+                s_parse_fn parse,
+                void *out)
 {
-    struct al_http_response resp;
+    struct al_query q;
     int rc;
-    al_http_response_init(&resp, AL_CFN_BODY_MAX);
-    rc = s_call(c, op, q, &resp);
-    al_http_response_clean_up(&resp);
+    /* Adds are sticky: s_send reports the first that failed. */
+    al_query_init(&q, op, AL_CFN_VERSION);
+    for (const struct al_kv *p = params; p->name; p++)
+        al_query_add(&q, p->name, p->value);
+    rc = s_send(c, op, &q, parse, out);
+    al_query_clean_up(&q);
     return rc;
 }
 
@@ -144,14 +147,20 @@ static int s_add_object(struct al_query *q,
     return 0;
 }
 
+/* CreateChangeSet's Id into *(char **)out, when out is not NULL. */
+static int s_read_id(const struct al_xml_node *res, void *out)
+{
+    char **id = out;
+    const char *t = al_xml_text(res, "Id");
+    return id && t && !(*id = al_strdup(t)) ? -1 : 0;
+}
+
 int al_cfn_create_change_set(const struct al_cfn *c,
                              const struct al_cfn_change_set_spec *spec,
                              char **id_out)
 {
     struct al_query q;
-    struct al_xml_doc *doc = NULL;
-    const struct al_xml_node *res;
-    int rc = -1;
+    int rc;
 
     if (id_out)
         *id_out = NULL;
@@ -159,8 +168,8 @@ int al_cfn_create_change_set(const struct al_cfn *c,
         return al_raise(AL_ERR_INTERNAL,
                         "CreateChangeSet for %s: exactly one of TemplateBody and TemplateURL",
                         spec->stack_name);
-    if (al_query_init(&q, "CreateChangeSet", AL_CFN_VERSION))
-        goto cleanup;
+    /* Adds are sticky: s_send reports the first that failed. */
+    al_query_init(&q, "CreateChangeSet", AL_CFN_VERSION);
     al_query_add(&q, "StackName", spec->stack_name);
     al_query_add(&q, "ChangeSetName", spec->change_set_name);
     al_query_add(&q, "ChangeSetType", spec->create ? "CREATE" : "UPDATE");
@@ -170,25 +179,17 @@ int al_cfn_create_change_set(const struct al_cfn *c,
     al_query_add(&q, "RoleARN", spec->role_arn);
     al_query_add(&q, "ClientToken", spec->client_token);
     al_query_add(&q, "Description", spec->description);
-    if ((spec->parameters || spec->use_previous) &&
+    if (spec->parameters || spec->use_previous)
         s_add_object(
-          &q, "Parameters", spec->parameters, "ParameterKey", "ParameterValue", spec->use_previous))
-        goto cleanup;
-    if (spec->tags && s_add_object(&q, "Tags", spec->tags, "Key", "Value", NULL))
-        goto cleanup;
-    if (spec->notification_arns && spec->notification_arns->len &&
+          &q, "Parameters", spec->parameters, "ParameterKey", "ParameterValue", spec->use_previous);
+    if (spec->tags)
+        s_add_object(&q, "Tags", spec->tags, "Key", "Value", NULL);
+    if (spec->notification_arns && spec->notification_arns->len)
         al_query_add_list(&q,
                           "NotificationARNs",
                           (const char *const *)spec->notification_arns->items,
-                          spec->notification_arns->len))
-        goto cleanup;
-    if (s_call_parse(c, "CreateChangeSet", &q, &doc, &res))
-        goto cleanup;
-    if (id_out && al_xml_text(res, "Id") && !(*id_out = al_strdup(al_xml_text(res, "Id"))))
-        goto cleanup;
-    rc = 0;
-cleanup:
-    al_xml_doc_free(doc);
+                          spec->notification_arns->len);
+    rc = s_send(c, "CreateChangeSet", &q, s_read_id, id_out);
     al_query_clean_up(&q);
     return rc;
 }
@@ -240,70 +241,70 @@ static int s_read_changes(const struct al_xml_node *res, struct al_cfn_change_se
     return failed ? -1 : 0;
 }
 
+/* Where al_cfn_describe_change_set is in the pages of Changes. */
+struct s_change_pages {
+    struct al_cfn_change_set *out;
+    const char *name; /* the change set's, for messages */
+    bool with_changes;
+    unsigned pages; /* read so far, this one included */
+    char *token;    /* the next page's NextToken (owned); NULL after the last */
+};
+
+/* One page: the change set's status from the first, the Changes of each. */
+static int s_read_change_page(const struct al_xml_node *res, void *user)
+{
+    struct s_change_pages *p = user;
+    struct al_cfn_change_set *out = p->out;
+    const char *next = al_xml_text(res, "NextToken");
+    bool failed = false;
+
+    if (p->pages == 1) {
+        out->id = s_dup(res, "ChangeSetId", &failed);
+        out->stack_id = s_dup(res, "StackId", &failed);
+        out->status = s_dup(res, "Status", &failed);
+        out->execution_status = s_dup(res, "ExecutionStatus", &failed);
+        out->status_reason = s_dup(res, "StatusReason", &failed);
+        if (failed)
+            return -1;
+        if (!out->status)
+            return al_raise(AL_ERR_AWS,
+                            "cloudformation DescribeChangeSet: the answer for %s has no Status",
+                            p->name);
+    }
+    if (s_read_changes(res, out))
+        return -1;
+    free(p->token);
+    p->token = NULL;
+    if (p->with_changes && next && *next && !(p->token = al_strdup(next)))
+        return -1;
+    return 0;
+}
+
 int al_cfn_describe_change_set(const struct al_cfn *c,
                                const char *stack_name,
                                const char *change_set_name,
                                bool with_changes,
                                struct al_cfn_change_set *out)
 {
-    char *token = NULL;
-    unsigned pages = 0;
-    bool failed = false;
-    int rc = -1;
+    struct s_change_pages p = { out, change_set_name, with_changes, 0, NULL };
+    int rc;
 
     memset(out, 0, sizeof(*out));
     do {
-        struct al_query q;
-        struct al_xml_doc *doc = NULL;
-        const struct al_xml_node *res;
-        int step = -1;
-
-        if (++pages > AL_CFN_MAX_CHANGE_PAGES) {
-            al_raise(AL_ERR_LIMIT,
-                     "change set %s of %s has more than %u pages of changes",
-                     change_set_name,
-                     stack_name,
-                     AL_CFN_MAX_CHANGE_PAGES);
-            break;
-        }
-        if (al_query_init(&q, "DescribeChangeSet", AL_CFN_VERSION) ||
-            al_query_add(&q, "ChangeSetName", change_set_name) ||
-            al_query_add(&q, "StackName", stack_name) || al_query_add(&q, "NextToken", token))
-            goto page_done;
-        if (s_call_parse(c, "DescribeChangeSet", &q, &doc, &res))
-            goto page_done;
-        if (pages == 1) {
-            out->id = s_dup(res, "ChangeSetId", &failed);
-            out->stack_id = s_dup(res, "StackId", &failed);
-            out->status = s_dup(res, "Status", &failed);
-            out->execution_status = s_dup(res, "ExecutionStatus", &failed);
-            out->status_reason = s_dup(res, "StatusReason", &failed);
-            if (failed)
-                goto page_done;
-            if (!out->status) {
-                al_raise(AL_ERR_AWS,
-                         "cloudformation DescribeChangeSet: the answer for %s has no Status",
-                         change_set_name);
-                goto page_done;
-            }
-        }
-        if (s_read_changes(res, out))
-            goto page_done;
-        free(token);
-        token = NULL;
-        if (with_changes && al_xml_text(res, "NextToken") && *al_xml_text(res, "NextToken") &&
-            !(token = al_strdup(al_xml_text(res, "NextToken"))))
-            goto page_done;
-        step = 0;
-    page_done:
-        al_xml_doc_free(doc);
-        al_query_clean_up(&q);
-        if (step)
-            goto cleanup;
-    } while (token);
-    rc = 0;
-cleanup:
-    free(token);
+        const struct al_kv params[] = { { "ChangeSetName", change_set_name },
+                                        { "StackName", stack_name },
+                                        { "NextToken", p.token },
+                                        { NULL, NULL } };
+        if (++p.pages > AL_CFN_MAX_CHANGE_PAGES)
+            rc = al_raise(AL_ERR_LIMIT,
+                          "change set %s of %s has more than %u pages of changes",
+                          change_set_name,
+                          stack_name,
+                          AL_CFN_MAX_CHANGE_PAGES);
+        else
+            rc = s_op(c, "DescribeChangeSet", params, s_read_change_page, &p);
+    } while (rc == 0 && p.token);
+    free(p.token);
     return rc;
 }
 
@@ -321,33 +322,21 @@ int al_cfn_execute_change_set(const struct al_cfn *c,
                               const char *change_set_name,
                               const char *client_request_token)
 {
-    struct al_query q;
-    int rc = -1;
-    if (al_query_init(&q, "ExecuteChangeSet", AL_CFN_VERSION) ||
-        al_query_add(&q, "ChangeSetName", change_set_name) ||
-        al_query_add(&q, "StackName", stack_name) ||
-        al_query_add(&q, "ClientRequestToken", client_request_token))
-        goto cleanup;
-    rc = s_call_simple(c, "ExecuteChangeSet", &q);
-cleanup:
-    al_query_clean_up(&q);
-    return rc;
+    const struct al_kv params[] = { { "ChangeSetName", change_set_name },
+                                    { "StackName", stack_name },
+                                    { "ClientRequestToken", client_request_token },
+                                    { NULL, NULL } };
+    return s_op(c, "ExecuteChangeSet", params, NULL, NULL);
 }
 
 int al_cfn_delete_change_set(const struct al_cfn *c,
                              const char *stack_name,
                              const char *change_set_name)
 {
-    struct al_query q;
-    int rc = -1;
-    if (al_query_init(&q, "DeleteChangeSet", AL_CFN_VERSION) ||
-        al_query_add(&q, "ChangeSetName", change_set_name) ||
-        al_query_add(&q, "StackName", stack_name))
-        goto cleanup;
-    rc = s_call_simple(c, "DeleteChangeSet", &q);
-cleanup:
-    al_query_clean_up(&q);
-    return rc;
+    const struct al_kv params[] = { { "ChangeSetName", change_set_name },
+                                    { "StackName", stack_name },
+                                    { NULL, NULL } };
+    return s_op(c, "DeleteChangeSet", params, NULL, NULL);
 }
 
 /* ---- stacks ---- */
@@ -374,34 +363,22 @@ void al_cfn_stack_clean_up(struct al_cfn_stack *s)
     memset(s, 0, sizeof(*s));
 }
 
-int al_cfn_describe_stack(const struct al_cfn *c,
-                          const char *stack_name,
-                          struct al_cfn_stack *out,
-                          bool *found)
-{
-    struct al_query q;
-    struct al_xml_doc *doc = NULL;
-    const struct al_xml_node *res, *m;
-    bool failed = false;
-    int rc = -1;
+/* What al_cfn_describe_stack fills. */
+struct s_stack_answer {
+    struct al_cfn_stack *out;
+    const char *name; /* as asked, for messages */
+    bool *found;
+};
 
-    memset(out, 0, sizeof(*out));
-    *found = false;
-    if (al_query_init(&q, "DescribeStacks", AL_CFN_VERSION) ||
-        al_query_add(&q, "StackName", stack_name))
-        goto cleanup;
-    if (s_call_parse(c, "DescribeStacks", &q, &doc, &res)) {
-        if (al_cfn_error_not_found()) {
-            al_error_clear();
-            rc = 0;
-        }
-        goto cleanup;
-    }
-    m = al_xml_find(res, "Stacks/member");
-    if (!m) {
-        rc = 0; /* an empty list: no such stack */
-        goto cleanup;
-    }
+static int s_read_stack(const struct al_xml_node *res, void *user)
+{
+    struct s_stack_answer *a = user;
+    struct al_cfn_stack *out = a->out;
+    const struct al_xml_node *m = al_xml_find(res, "Stacks/member");
+    bool failed = false;
+
+    if (!m)
+        return 0; /* an empty list: no such stack */
     out->stack_id = s_dup(m, "StackId", &failed);
     out->name = s_dup(m, "StackName", &failed);
     out->status = s_dup(m, "StackStatus", &failed);
@@ -409,25 +386,37 @@ int al_cfn_describe_stack(const struct al_cfn *c,
     out->role_arn = s_dup(m, "RoleARN", &failed);
     out->termination_protection = al_streq(al_xml_text(m, "EnableTerminationProtection"), "true");
     if (failed)
-        goto cleanup;
-    if (!out->status || !out->name) {
-        al_raise(AL_ERR_AWS,
-                 "cloudformation DescribeStacks: the answer for %s has no StackStatus",
-                 stack_name);
-        goto cleanup;
-    }
+        return -1;
+    if (!out->status || !out->name)
+        return al_raise(AL_ERR_AWS,
+                        "cloudformation DescribeStacks: the answer for %s has no StackStatus",
+                        a->name);
     if (!(out->parameters = s_pairs(m, "Parameters", "ParameterKey", "ParameterValue")) ||
         !(out->outputs = s_pairs(m, "Outputs", "OutputKey", "OutputValue")) ||
         !(out->tags = s_pairs(m, "Tags", "Key", "Value")))
-        goto cleanup;
-    *found = true;
-    rc = 0;
-cleanup:
-    if (rc || !*found)
-        al_cfn_stack_clean_up(out);
-    al_xml_doc_free(doc);
-    al_query_clean_up(&q);
-    return rc;
+        return -1;
+    *a->found = true;
+    return 0;
+}
+
+int al_cfn_describe_stack(const struct al_cfn *c,
+                          const char *stack_name,
+                          struct al_cfn_stack *out,
+                          bool *found)
+{
+    const struct al_kv params[] = { { "StackName", stack_name }, { NULL, NULL } };
+    struct s_stack_answer a = { out, stack_name, found };
+
+    memset(out, 0, sizeof(*out));
+    *found = false;
+    if (s_op(c, "DescribeStacks", params, s_read_stack, &a) == 0)
+        return 0;
+    al_cfn_stack_clean_up(out);
+    /* Only AWS's own ValidationError matches: s_read_stack's errors carry no AWS code. */
+    if (!al_cfn_error_not_found())
+        return -1;
+    al_error_clear();
+    return 0;
 }
 
 void al_cfn_events_clean_up(struct al_cfn_events *e)
@@ -450,30 +439,15 @@ void al_cfn_events_clean_up(struct al_cfn_events *e)
     memset(e, 0, sizeof(*e));
 }
 
-int al_cfn_describe_stack_events(const struct al_cfn *c,
-                                 const char *stack_name,
-                                 const char *next_token,
-                                 struct al_cfn_events *out)
+static int s_read_events(const struct al_xml_node *res, void *user)
 {
-    struct al_query q;
-    struct al_xml_doc *doc = NULL;
-    const struct al_xml_node *res, *list;
+    struct al_cfn_events *out = user;
+    const struct al_xml_node *list = al_xml_child(res, "StackEvents");
+    size_t n = al_xml_count(list, "member");
     bool failed = false;
-    size_t n;
-    int rc = -1;
 
-    memset(out, 0, sizeof(*out));
-    if (al_query_init(&q, "DescribeStackEvents", AL_CFN_VERSION) ||
-        al_query_add(&q, "StackName", stack_name) || al_query_add(&q, "NextToken", next_token))
-        goto cleanup;
-    if (s_call_parse(c, "DescribeStackEvents", &q, &doc, &res))
-        goto cleanup;
-    list = al_xml_child(res, "StackEvents");
-    n = al_xml_count(list, "member");
-    if (n && !(out->items = calloc(n, sizeof(*out->items)))) {
-        al_raise(AL_ERR_NOMEM, "out of memory");
-        goto cleanup;
-    }
+    if (n && !(out->items = calloc(n, sizeof(*out->items))))
+        return al_raise(AL_ERR_NOMEM, "out of memory");
     for (const struct al_xml_node *m = al_xml_child(list, "member"); m; m = al_xml_next_same(m)) {
         struct al_cfn_event *ev = &out->items[out->n++];
         ev->event_id = s_dup(m, "EventId", &failed);
@@ -487,13 +461,19 @@ int al_cfn_describe_stack_events(const struct al_cfn *c,
     }
     if (al_xml_text(res, "NextToken") && *al_xml_text(res, "NextToken"))
         out->next_token = s_dup(res, "NextToken", &failed);
-    if (failed)
-        goto cleanup;
-    rc = 0;
-cleanup:
-    al_xml_doc_free(doc);
-    al_query_clean_up(&q);
-    return rc;
+    return failed ? -1 : 0;
+}
+
+int al_cfn_describe_stack_events(const struct al_cfn *c,
+                                 const char *stack_name,
+                                 const char *next_token,
+                                 struct al_cfn_events *out)
+{
+    const struct al_kv params[] = { { "StackName", stack_name },
+                                    { "NextToken", next_token },
+                                    { NULL, NULL } };
+    memset(out, 0, sizeof(*out));
+    return s_op(c, "DescribeStackEvents", params, s_read_events, out);
 }
 
 int al_cfn_delete_stack(const struct al_cfn *c,
@@ -501,60 +481,43 @@ int al_cfn_delete_stack(const struct al_cfn *c,
                         const char *role_arn,
                         const char *client_request_token)
 {
-    struct al_query q;
-    int rc = -1;
-    if (al_query_init(&q, "DeleteStack", AL_CFN_VERSION) ||
-        al_query_add(&q, "StackName", stack_name) || al_query_add(&q, "RoleARN", role_arn) ||
-        al_query_add(&q, "ClientRequestToken", client_request_token))
-        goto cleanup;
-    rc = s_call_simple(c, "DeleteStack", &q);
-cleanup:
-    al_query_clean_up(&q);
-    return rc;
+    const struct al_kv params[] = { { "StackName", stack_name },
+                                    { "RoleARN", role_arn },
+                                    { "ClientRequestToken", client_request_token },
+                                    { NULL, NULL } };
+    return s_op(c, "DeleteStack", params, NULL, NULL);
 }
 
 int al_cfn_update_termination_protection(const struct al_cfn *c,
                                          const char *stack_name,
                                          bool enable)
 {
-    struct al_query q;
-    int rc = -1;
-    if (al_query_init(&q, "UpdateTerminationProtection", AL_CFN_VERSION) ||
-        al_query_add(&q, "StackName", stack_name) ||
-        al_query_add(&q, "EnableTerminationProtection", enable ? "true" : "false"))
-        goto cleanup;
-    rc = s_call_simple(c, "UpdateTerminationProtection", &q);
-cleanup:
-    al_query_clean_up(&q);
-    return rc;
+    const struct al_kv params[] = { { "StackName", stack_name },
+                                    { "EnableTerminationProtection", enable ? "true" : "false" },
+                                    { NULL, NULL } };
+    return s_op(c, "UpdateTerminationProtection", params, NULL, NULL);
+}
+
+/* The TemplateBody into *(char **)out; left NULL when the answer has none. */
+static int s_read_template(const struct al_xml_node *res, void *out)
+{
+    char **body = out;
+    const char *t = al_xml_text(res, "TemplateBody");
+    return t && !(*body = al_strdup(t)) ? -1 : 0;
 }
 
 int al_cfn_get_template(const struct al_cfn *c, const char *stack_name, char **body_out)
 {
-    struct al_query q;
-    struct al_xml_doc *doc = NULL;
-    const struct al_xml_node *res;
-    const char *body;
-    int rc = -1;
-
+    const struct al_kv params[] = { { "StackName", stack_name },
+                                    { "TemplateStage", "Original" },
+                                    { NULL, NULL } };
     *body_out = NULL;
-    if (al_query_init(&q, "GetTemplate", AL_CFN_VERSION) ||
-        al_query_add(&q, "StackName", stack_name) || al_query_add(&q, "TemplateStage", "Original"))
-        goto cleanup;
-    if (s_call_parse(c, "GetTemplate", &q, &doc, &res))
-        goto cleanup;
-    body = al_xml_text(res, "TemplateBody");
-    if (!body) {
-        al_raise(AL_ERR_AWS, "cloudformation GetTemplate: no TemplateBody for %s", stack_name);
-        goto cleanup;
-    }
-    if (!(*body_out = al_strdup(body)))
-        goto cleanup;
-    rc = 0;
-cleanup:
-    al_xml_doc_free(doc);
-    al_query_clean_up(&q);
-    return rc;
+    if (s_op(c, "GetTemplate", params, s_read_template, body_out))
+        return -1;
+    if (!*body_out)
+        return al_raise(
+          AL_ERR_AWS, "cloudformation GetTemplate: no TemplateBody for %s", stack_name);
+    return 0;
 }
 
 bool al_cfn_status_terminal(const char *status)

@@ -770,28 +770,52 @@ cleanup:
 
 /* ---- synchronous helpers ---- */
 
-/* Builds with build(q, ...), performs it into resp (initialised with max_body). */
-static int s_request(struct al_aws_ctx *ctx, struct al_s3_call *q, struct al_http_response *resp)
+/* Reads an answer into out: the helpers' adapters of the public parsers. */
+typedef int (*s_parse_fn)(const struct al_http_response *r, void *out);
+
+/*
+ * Performs q and reads its answer. built is what q's builder returned (q
+ * was initialised before it): on failure nothing is sent. The answer is
+ * capped at max_body (0: the engine's default) and handed to parse (NULL:
+ * nothing to read). Cleans up q either way.
+ */
+static int s_sync(struct al_aws_ctx *ctx,
+                  struct al_s3_call *q,
+                  int built,
+                  size_t max_body,
+                  s_parse_fn parse,
+                  void *out)
 {
-    return al_aws_request(ctx, &q->spec, resp);
+    struct al_http_response resp;
+    int rc = -1;
+    al_http_response_init(&resp, max_body);
+    if (built == 0 && al_aws_request(ctx, &q->spec, &resp) == 0 &&
+        (!parse || parse(&resp, out) == 0))
+        rc = 0;
+    al_s3_call_clean_up(q);
+    al_http_response_clean_up(&resp);
+    return rc;
+}
+
+/* The ETag header into out, when out is not NULL. */
+static int s_parse_etag(const struct al_http_response *r, void *out)
+{
+    if (out)
+        al_s3_etag(r, out);
+    return 0;
+}
+
+/* The ETag of a CopyObject or CompleteMultipartUpload result, when out is not NULL. */
+static int s_parse_result_etag(const struct al_http_response *r, void *out)
+{
+    return out ? al_s3_parse_result_etag(r, out) : 0;
 }
 
 int al_s3_put_object(struct al_aws_ctx *ctx, const struct al_s3_put *p, char etag[AL_S3_ETAG_MAX])
 {
     struct al_s3_call q;
-    struct al_http_response resp;
-    int rc = -1;
     al_s3_call_init(&q);
-    al_http_response_init(&resp, 0);
-    if (al_s3_put_object_call(&q, p) || s_request(ctx, &q, &resp))
-        goto cleanup;
-    if (etag)
-        al_s3_etag(&resp, etag);
-    rc = 0;
-cleanup:
-    al_s3_call_clean_up(&q);
-    al_http_response_clean_up(&resp);
-    return rc;
+    return s_sync(ctx, &q, al_s3_put_object_call(&q, p), 0, s_parse_etag, etag);
 }
 
 static int s_get(struct al_aws_ctx *ctx,
@@ -808,7 +832,7 @@ static int s_get(struct al_aws_ctx *ctx,
     int rc = -1;
     al_s3_call_init(&q);
     al_http_response_init(&resp, max_bytes);
-    if (al_s3_get_object_call(&q, bucket, key, path) || s_request(ctx, &q, &resp) ||
+    if (al_s3_get_object_call(&q, bucket, key, path) || al_aws_request(ctx, &q.spec, &resp) ||
         al_s3_parse_found(&resp, &exists))
         goto cleanup;
     if (!exists && !found) {
@@ -847,25 +871,20 @@ int al_s3_get_object_to_file(struct al_aws_ctx *ctx,
     return s_get(ctx, bucket, key, path, 0, NULL, found);
 }
 
+static int s_parse_head(const struct al_http_response *r, void *out)
+{
+    return al_s3_parse_head(r, out);
+}
+
 int al_s3_head_object(struct al_aws_ctx *ctx,
                       const char *bucket,
                       const char *key,
                       struct al_s3_head *out)
 {
     struct al_s3_call q;
-    struct al_http_response resp;
-    int rc = -1;
     memset(out, 0, sizeof(*out));
     al_s3_call_init(&q);
-    al_http_response_init(&resp, 0);
-    if (al_s3_head_object_call(&q, bucket, key) || s_request(ctx, &q, &resp) ||
-        al_s3_parse_head(&resp, out))
-        goto cleanup;
-    rc = 0;
-cleanup:
-    al_s3_call_clean_up(&q);
-    al_http_response_clean_up(&resp);
-    return rc;
+    return s_sync(ctx, &q, al_s3_head_object_call(&q, bucket, key), 0, s_parse_head, out);
 }
 
 int al_s3_list_objects(struct al_aws_ctx *ctx,
@@ -884,7 +903,7 @@ int al_s3_list_objects(struct al_aws_ctx *ctx,
     for (;;) {
         al_http_response_init(&resp, LIST_PAGE_MAX);
         if (al_s3_list_call(&q, bucket, prefix, token.len ? al_buf_str(&token) : NULL) ||
-            s_request(ctx, &q, &resp) || al_s3_parse_list_page(&resp, out, &token)) {
+            al_aws_request(ctx, &q.spec, &resp) || al_s3_parse_list_page(&resp, out, &token)) {
             al_http_response_clean_up(&resp);
             goto cleanup;
         }
@@ -988,58 +1007,33 @@ int al_s3_delete_objects(struct al_aws_ctx *ctx,
 int al_s3_copy_object(struct al_aws_ctx *ctx, const struct al_s3_copy *c, char etag[AL_S3_ETAG_MAX])
 {
     struct al_s3_call q;
-    struct al_http_response resp;
-    int rc = -1;
     al_s3_call_init(&q);
-    al_http_response_init(&resp, 0);
-    if (al_s3_copy_object_call(&q, c) || s_request(ctx, &q, &resp))
-        goto cleanup;
-    if (etag && al_s3_parse_result_etag(&resp, etag))
-        goto cleanup;
-    rc = 0;
-cleanup:
-    al_s3_call_clean_up(&q);
-    al_http_response_clean_up(&resp);
-    return rc;
+    return s_sync(ctx, &q, al_s3_copy_object_call(&q, c), 0, s_parse_result_etag, etag);
+}
+
+static int s_parse_upload_id(const struct al_http_response *r, void *out)
+{
+    char **upload_id = out;
+    return (*upload_id = al_s3_parse_upload_id(r)) ? 0 : -1;
 }
 
 int al_s3_multipart_create(struct al_aws_ctx *ctx, const struct al_s3_put *p, char **upload_id)
 {
     struct al_s3_call q;
-    struct al_http_response resp;
-    int rc = -1;
     *upload_id = NULL;
     al_s3_call_init(&q);
-    al_http_response_init(&resp, 0);
-    if (al_s3_create_multipart_call(&q, p) || s_request(ctx, &q, &resp) ||
-        !(*upload_id = al_s3_parse_upload_id(&resp)))
-        goto cleanup;
-    rc = 0;
-cleanup:
-    al_s3_call_clean_up(&q);
-    al_http_response_clean_up(&resp);
-    return rc;
+    return s_sync(ctx, &q, al_s3_create_multipart_call(&q, p), 0, s_parse_upload_id, upload_id);
 }
 
 int al_s3_upload_part(struct al_aws_ctx *ctx, const struct al_s3_part *p, char etag[AL_S3_ETAG_MAX])
 {
     struct al_s3_call q;
-    struct al_http_response resp;
-    int rc = -1;
     al_s3_call_init(&q);
-    al_http_response_init(&resp, 0);
-    if (al_s3_upload_part_call(&q, p) || s_request(ctx, &q, &resp))
-        goto cleanup;
-    al_s3_etag(&resp, etag);
-    if (!etag[0]) {
-        al_raise(AL_ERR_AWS, "s3 UploadPart %u answered no ETag", p->number);
-        goto cleanup;
-    }
-    rc = 0;
-cleanup:
-    al_s3_call_clean_up(&q);
-    al_http_response_clean_up(&resp);
-    return rc;
+    if (s_sync(ctx, &q, al_s3_upload_part_call(&q, p), 0, s_parse_etag, etag))
+        return -1;
+    if (!etag[0])
+        return al_raise(AL_ERR_AWS, "s3 UploadPart %u answered no ETag", p->number);
+    return 0;
 }
 
 int al_s3_multipart_complete(struct al_aws_ctx *ctx,
@@ -1052,20 +1046,14 @@ int al_s3_multipart_complete(struct al_aws_ctx *ctx,
                              char etag[AL_S3_ETAG_MAX])
 {
     struct al_s3_call q;
-    struct al_http_response resp;
-    int rc = -1;
     al_s3_call_init(&q);
-    al_http_response_init(&resp, 0);
-    if (al_s3_complete_multipart_call(&q, bucket, key, upload_id, etags, n, if_none_match) ||
-        s_request(ctx, &q, &resp))
-        goto cleanup;
-    if (etag && al_s3_parse_result_etag(&resp, etag))
-        goto cleanup;
-    rc = 0;
-cleanup:
-    al_s3_call_clean_up(&q);
-    al_http_response_clean_up(&resp);
-    return rc;
+    return s_sync(
+      ctx,
+      &q,
+      al_s3_complete_multipart_call(&q, bucket, key, upload_id, etags, n, if_none_match),
+      0,
+      s_parse_result_etag,
+      etag);
 }
 
 int al_s3_multipart_abort(struct al_aws_ctx *ctx,
@@ -1074,15 +1062,8 @@ int al_s3_multipart_abort(struct al_aws_ctx *ctx,
                           const char *upload_id)
 {
     struct al_s3_call q;
-    struct al_http_response resp;
-    int rc;
     al_s3_call_init(&q);
-    al_http_response_init(&resp, 0);
-    rc =
-      al_s3_abort_multipart_call(&q, bucket, key, upload_id) || s_request(ctx, &q, &resp) ? -1 : 0;
-    al_s3_call_clean_up(&q);
-    al_http_response_clean_up(&resp);
-    return rc;
+    return s_sync(ctx, &q, al_s3_abort_multipart_call(&q, bucket, key, upload_id), 0, NULL, NULL);
 }
 
 /* ---- multipart upload of a file ---- */
