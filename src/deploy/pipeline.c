@@ -45,10 +45,11 @@ static bool s_changed_anything(const struct al_run *r)
     return (up && strcmp(up, "0") != 0) || (del && strcmp(del, "0") != 0);
 }
 
+/* dst borrows src's strings: both lists live until the end of the command. */
 static int s_push_all(struct al_strv *dst, const struct al_strv *src)
 {
     for (size_t i = 0; src && i < src->len; i++)
-        if (al_strv_push(dst, src->items[i]))
+        if (al_strv_push_ref(dst, src->items[i]))
             return -1;
     return 0;
 }

@@ -101,6 +101,32 @@ int al_release_site_from_sync(const struct al_sync *sync, struct al_release *out
     return 0;
 }
 
+/* Stores the content of rel's site files as blobs. */
+static int s_save_blobs(struct al_run *r,
+                        struct al_release_ctx *c,
+                        const struct al_release *rel,
+                        size_t *copied)
+{
+    const struct al_site *site = rel->site;
+    struct al_blob_src *src = calloc(site->len + 1, sizeof(*src));
+    int rc;
+    if (!src)
+        return al_raise(AL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < site->len; i++) {
+        src[i].key = site->files[i].key;
+        src[i].sha256 = site->files[i].sha256_hex;
+    }
+    rc = al_store_save_site_blobs(r,
+                                  &c->store,
+                                  rel->bucket,
+                                  src,
+                                  site->len,
+                                  al_release_live_trusted(c) ? &c->live : NULL,
+                                  copied);
+    free(src);
+    return rc;
+}
+
 /* Records every deployed stack of the assembly: template blob, parameters, outputs. */
 static int s_record_stacks(struct al_run *r, struct al_release_ctx *c, struct al_release *rel)
 {
@@ -184,16 +210,19 @@ int al_release_commit(struct al_run *r, struct al_release_ctx *c, const struct a
         goto cleanup;
     }
     if (sync && al_sync_site(sync)) {
-        if (al_release_site_from_sync(sync, &rel))
+        const char *prefix = al_sync_prefix(sync);
+        /* The scanned site itself, not a copy: 100,000 files would double its memory. */
+        rel.site = al_sync_site(sync);
+        if (al_str_set(&rel.bucket, al_sync_bucket(sync)) ||
+            al_str_set(&rel.prefix, prefix ? prefix : "") || s_save_blobs(r, c, &rel, &copied))
             goto cleanup;
     } else if (c->have_live && c->live.bucket) {
+        /* Carried over: its blobs are the live release's, already stored. */
         if (al_str_set(&rel.bucket, c->live.bucket) || al_str_set(&rel.prefix, c->live.prefix) ||
             s_copy_site_files(c->live.files, c->live.n_files, &rel))
             goto cleanup;
     }
-    if (al_store_save_site_blobs(
-          r, &c->store, &rel, al_release_live_trusted(c) ? &c->live : NULL, &copied) ||
-        al_store_put_release(r, &c->store, &rel))
+    if (al_store_put_release(r, &c->store, &rel))
         goto cleanup;
     /* Re-deploying the live version keeps the record of what came before it. */
     cur.version = rel.version;
@@ -224,7 +253,7 @@ cleanup:
                         AL_STEP_OK,
                         "release %s recorded: %zu files, %zu stacks, %zu new blobs",
                         rel.version,
-                        rel.n_files,
+                        al_release_n_files(&rel),
                         rel.n_stacks,
                         copied);
     al_release_clean_up(&rel);

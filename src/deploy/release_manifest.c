@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "deploy/release_manifest.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +65,38 @@ void al_release_clean_up(struct al_release *r)
     al_release_init(r);
 }
 
+size_t al_release_n_files(const struct al_release *r)
+{
+    return r->site ? r->site->len : r->n_files;
+}
+
+/* One manifest line: {"key":..,"sha256":..,"size":..,"contentType":..,"cacheControl":..}. */
+static json_t *s_file_json(const struct al_release *r, size_t i)
+{
+    const char *key, *sha, *ct, *cc;
+    uint64_t size;
+    if (r->site) {
+        const struct al_site_file *f = &r->site->files[i];
+        key = f->key, sha = f->sha256_hex, size = f->size;
+        ct = f->content_type, cc = f->cache_control;
+    } else {
+        const struct al_release_file *f = &r->files[i];
+        key = f->key, sha = f->sha256, size = f->size;
+        ct = f->content_type, cc = f->cache_control;
+    }
+    return json_pack("{s:s, s:s, s:I, s:s, s:s}",
+                     "key",
+                     key,
+                     "sha256",
+                     sha,
+                     "size",
+                     (json_int_t)size,
+                     "contentType",
+                     ct,
+                     "cacheControl",
+                     cc);
+}
+
 static json_t *s_str(const char *s)
 {
     return s ? json_string(s) : json_null();
@@ -75,46 +109,31 @@ static json_t *s_time(time_t t)
     return json_string(iso);
 }
 
-char *al_release_to_json(const struct al_release *r)
+/* The manifest without its files: "site" (when present) is the last member. */
+static json_t *s_header(const struct al_release *r)
 {
-    json_t *root, *stacks, *files;
-    char *text;
-
-    stacks = json_array();
-    for (size_t i = 0; i < r->n_stacks; i++) {
+    json_t *root, *stacks = json_array();
+    for (size_t i = 0; stacks && i < r->n_stacks; i++) {
         const struct al_release_stack *s = &r->stacks[i];
         json_t *params = s->parameters ? json_incref(s->parameters) : json_object();
         json_t *outs = s->outputs ? json_incref(s->outputs) : json_object();
-        json_array_append_new(stacks,
-                              json_pack("{s:s, s:s, s:o, s:o, s:s?, s:s?}",
-                                        "name",
-                                        s->name,
-                                        "templateSha256",
-                                        s->template_sha256,
-                                        "parameters",
-                                        params,
-                                        "outputs",
-                                        outs,
-                                        "deployRoleArn",
-                                        s->deploy_role_arn,
-                                        "region",
-                                        s->region));
-    }
-    files = json_array();
-    for (size_t i = 0; i < r->n_files; i++) {
-        const struct al_release_file *f = &r->files[i];
-        json_array_append_new(files,
-                              json_pack("{s:s, s:s, s:I, s:s, s:s}",
-                                        "key",
-                                        f->key,
-                                        "sha256",
-                                        f->sha256,
-                                        "size",
-                                        (json_int_t)f->size,
-                                        "contentType",
-                                        f->content_type,
-                                        "cacheControl",
-                                        f->cache_control));
+        if (json_array_append_new(stacks,
+                                  json_pack("{s:s, s:s, s:o, s:o, s:s?, s:s?}",
+                                            "name",
+                                            s->name,
+                                            "templateSha256",
+                                            s->template_sha256,
+                                            "parameters",
+                                            params,
+                                            "outputs",
+                                            outs,
+                                            "deployRoleArn",
+                                            s->deploy_role_arn,
+                                            "region",
+                                            s->region))) {
+            json_decref(stacks);
+            return NULL;
+        }
     }
     root = json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                      "schema",
@@ -137,28 +156,81 @@ char *al_release_to_json(const struct al_release *r)
                      s_str(r->previous),
                      "stacks",
                      stacks);
-    if (root) {
-        if (r->bucket)
-            json_object_set_new(root,
-                                "site",
-                                json_pack("{s:s, s:s, s:o}",
-                                          "bucket",
-                                          r->bucket,
-                                          "prefix",
-                                          r->prefix ? r->prefix : "",
-                                          "files",
-                                          files));
-        else
-            json_decref(files);
-    }
-    if (!root) {
-        al_raise(AL_ERR_NOMEM, "cannot build the release manifest");
+    if (root && r->bucket &&
+        json_object_set_new(
+          root,
+          "site",
+          json_pack("{s:s, s:s}", "bucket", r->bucket, "prefix", r->prefix ? r->prefix : ""))) {
+        json_decref(root);
         return NULL;
     }
-    text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    return root;
+}
+
+int al_release_write(const struct al_release *r, FILE *out)
+{
+    json_t *root = s_header(r), *o = NULL;
+    char *head = NULL;
+    size_t n, n_files = al_release_n_files(r);
+    int rc = -1;
+
+    if (!root || !(head = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
+        al_raise(AL_ERR_NOMEM, "cannot build the release manifest");
+        goto cleanup;
+    }
+    n = strlen(head);
+    if (!r->bucket) {
+        if (fwrite(head, 1, n, out) != n || fputc('\n', out) == EOF)
+            goto io;
+        rc = 0;
+        goto cleanup;
+    }
+    /* "...,"site":{"bucket":..,"prefix":..}}": the files go before the last two braces. */
+    if (fwrite(head, 1, n - 2, out) != n - 2 || fputs(",\"files\":[\n", out) == EOF)
+        goto io;
+    for (size_t i = 0; i < n_files; i++) {
+        if (!(o = s_file_json(r, i))) {
+            al_raise(AL_ERR_NOMEM, "cannot build the release manifest");
+            goto cleanup;
+        }
+        if (json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER) ||
+            fputs(i + 1 < n_files ? ",\n" : "\n", out) == EOF)
+            goto io;
+        json_decref(o);
+        o = NULL;
+    }
+    if (fputs("]}}\n", out) == EOF)
+        goto io;
+    rc = 0;
+    goto cleanup;
+io:
+    al_raise(AL_ERR_IO, "cannot write the release manifest: %s", strerror(errno));
+cleanup:
+    json_decref(o);
     json_decref(root);
-    if (!text)
+    free(head);
+    return rc;
+}
+
+char *al_release_to_json(const struct al_release *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) {
         al_raise(AL_ERR_NOMEM, "cannot serialise the release manifest");
+        return NULL;
+    }
+    if (al_release_write(r, f)) {
+        fclose(f);
+        free(text);
+        return NULL;
+    }
+    if (fclose(f)) {
+        free(text);
+        al_raise(AL_ERR_NOMEM, "cannot serialise the release manifest");
+        return NULL;
+    }
     return text;
 }
 

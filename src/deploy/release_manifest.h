@@ -12,10 +12,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <jansson.h>
 
+#include "deploy/site.h"
 #include "util/hash.h"
 
 #define AL_RELEASE_SCHEMA 1
@@ -47,6 +49,8 @@ struct al_release {
     char *bucket, *prefix; /* site; bucket NULL when the release has no site */
     struct al_release_file *files;
     size_t n_files;
+    /* A release being recorded: its files are this scanned site's (borrowed), not files[]. */
+    const struct al_site *site;
 };
 
 /**
@@ -59,11 +63,22 @@ bool al_release_version_valid(const char *s);
 /** Initialises an empty release. Pair with al_release_clean_up. */
 void al_release_init(struct al_release *r);
 
-/** Frees every field. NULL-safe. */
+/** Frees every field (not site). NULL-safe. */
 void al_release_clean_up(struct al_release *r);
 
+/** How many site files r has (its site's when set). */
+size_t al_release_n_files(const struct al_release *r);
+
 /**
- * Serialises r. @return a new JSON text (caller frees with free()) or NULL (raised).
+ * Writes r as one JSON document to out, streamed: the header on the first
+ * line, then one line per site file, so memory stays flat however many files
+ * the release has. Borrows r and out. @return 0 or -1 (raised).
+ */
+int al_release_write(const struct al_release *r, FILE *out);
+
+/**
+ * Serialises r (al_release_write into memory). @return a new JSON text
+ * (caller frees with free()) or NULL (raised).
  */
 char *al_release_to_json(const struct al_release *r);
 

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "deploy/release_store.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 
@@ -349,14 +351,40 @@ int al_store_put_release(struct al_run *r,
                          const struct al_release_store *s,
                          const struct al_release *rel)
 {
-    char path[256];
-    char *text = al_release_to_json(rel);
-    int rc;
-    if (!text)
-        return -1;
-    snprintf(path, sizeof(path), "releases/%s.json", rel->version);
-    rc = s_put_text(r, s, path, text, false);
-    free(text);
+    /* Through a file: a manifest of 100,000 files is ~20 MB of text. */
+    char tmp[] = "/tmp/airlock-release-XXXXXX", key[AL_STORE_KEY_MAX], rel_key[256];
+    struct al_s3_put p;
+    FILE *f = NULL;
+    long size;
+    int fd, rc = -1;
+
+    if ((fd = mkstemp(tmp)) < 0)
+        return al_raise(AL_ERR_IO, "cannot create a temporary file in /tmp: %s", strerror(errno));
+    if (!(f = fdopen(fd, "w"))) {
+        al_raise(AL_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+        close(fd);
+        goto cleanup;
+    }
+    if (al_release_write(rel, f))
+        goto cleanup;
+    if (fflush(f) || (size = ftell(f)) < 0) {
+        al_raise(AL_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+        goto cleanup;
+    }
+    snprintf(rel_key, sizeof(rel_key), "releases/%s.json", rel->version);
+    s_key(s, rel_key, key);
+    memset(&p, 0, sizeof(p));
+    p.bucket = s->bucket;
+    p.key = key;
+    p.body.kind = AL_HTTP_BODY_FILE;
+    p.body.path = tmp;
+    p.body.length = (uint64_t)size;
+    p.meta.content_type = "application/json";
+    rc = al_s3_put_object(r->aws, &p, NULL);
+cleanup:
+    if (f)
+        fclose(f);
+    unlink(tmp);
     return rc;
 }
 
@@ -484,7 +512,7 @@ static bool s_has(const struct al_strv *sorted, const char *s)
 struct s_copy_batch {
     const struct al_release_store *store;
     const char *site_bucket;
-    const struct al_release_file **files;
+    const struct al_blob_src *files;
     char key[AL_STORE_KEY_MAX]; /* one at a time: a call copies its key when submitted */
 };
 
@@ -493,87 +521,88 @@ static int s_build_copy(void *user, size_t i, struct al_s3_call *q)
     struct s_copy_batch *b = user;
     struct al_s3_copy c;
     memset(&c, 0, sizeof(c));
-    snprintf(b->key, sizeof(b->key), "%sblobs/%s", b->store->prefix, b->files[i]->sha256);
+    snprintf(b->key, sizeof(b->key), "%sblobs/%s", b->store->prefix, b->files[i].sha256);
     c.src_bucket = b->site_bucket;
-    c.src_key = b->files[i]->key;
+    c.src_key = b->files[i].key;
     c.bucket = b->store->bucket;
     c.key = b->key;
     c.replace_meta = true;
     c.meta.content_type = "application/octet-stream";
-    c.meta.sha256_hex = b->files[i]->sha256;
+    c.meta.sha256_hex = b->files[i].sha256;
     return al_s3_copy_object_call(q, &c);
 }
 
 /* Above this many files new to the live release, list blobs/ to skip those already stored. */
 #define AL_STORE_LIST_BLOBS_ABOVE 256
 
-static int s_cmp_file_sha(const void *a, const void *b)
+static int s_cmp_src_sha(const void *a, const void *b)
 {
-    const struct al_release_file *const *x = a, *const *y = b;
-    return strcmp((*x)->sha256, (*y)->sha256);
+    return strcmp(((const struct al_blob_src *)a)->sha256, ((const struct al_blob_src *)b)->sha256);
+}
+
+static bool s_in_live(const char *const *live, size_t n, const char *sha)
+{
+    return n && bsearch(&sha, live, n, sizeof(char *), s_cmp_str);
 }
 
 int al_store_save_site_blobs(struct al_run *r,
                              const struct al_release_store *s,
-                             const struct al_release *rel,
+                             const char *site_bucket,
+                             struct al_blob_src *files,
+                             size_t n_files,
                              const struct al_release *live,
                              size_t *copied)
 {
-    struct al_strv have, live_set;
-    size_t fresh = 0;
+    struct al_strv have;
+    const char **live_set = NULL; /* borrowed from live, sorted */
+    size_t n_live = live ? live->n_files : 0, n = 0, distinct = 0;
     struct s_copy_batch cb;
     struct al_s3_batch batch;
-    size_t n = 0, distinct = 0;
     int rc = -1;
 
     al_strv_init(&have);
-    al_strv_init(&live_set);
-    memset(&cb, 0, sizeof(cb));
     *copied = 0;
-    if (!rel->bucket || rel->n_files == 0)
+    if (n_files == 0)
         return 0;
     /* The live release's blobs are in the store: retention never removes them. */
-    for (size_t i = 0; live && i < live->n_files; i++)
-        if (al_strv_push(&live_set, live->files[i].sha256))
-            goto cleanup;
-    if (live_set.len > 1)
-        qsort(live_set.items, live_set.len, sizeof(char *), s_cmp_str);
-    for (size_t i = 0; i < rel->n_files; i++)
-        if (!s_has(&live_set, rel->files[i].sha256))
-            fresh++;
-    /* A few new files are copied unconditionally: cheaper than paging through blobs/. */
-    if (fresh > AL_STORE_LIST_BLOBS_ABOVE && s_blob_set(r, s, &have))
-        goto cleanup;
-    if (have.len > 1)
-        qsort(have.items, have.len, sizeof(char *), s_cmp_str);
-    if (!(cb.files = calloc(rel->n_files, sizeof(*cb.files)))) {
+    if (n_live && !(live_set = calloc(n_live, sizeof(*live_set)))) {
         al_raise(AL_ERR_NOMEM, "out of memory");
         goto cleanup;
     }
-    for (size_t i = 0; i < rel->n_files; i++)
-        if (!s_has(&live_set, rel->files[i].sha256) && !s_has(&have, rel->files[i].sha256))
-            cb.files[n++] = &rel->files[i];
+    for (size_t i = 0; i < n_live; i++)
+        live_set[i] = live->files[i].sha256;
+    if (n_live > 1)
+        qsort(live_set, n_live, sizeof(*live_set), s_cmp_str);
+    for (size_t i = 0; i < n_files; i++)
+        if (!s_in_live(live_set, n_live, files[i].sha256))
+            files[n++] = files[i];
+    /* A few new files are copied unconditionally: cheaper than paging through blobs/. */
+    if (n > AL_STORE_LIST_BLOBS_ABOVE && s_blob_set(r, s, &have))
+        goto cleanup;
+    if (have.len > 1)
+        qsort(have.items, have.len, sizeof(char *), s_cmp_str);
     /* Distinct content only: the same bytes under two keys make one blob. */
     if (n > 1)
-        qsort(cb.files, n, sizeof(*cb.files), s_cmp_file_sha);
+        qsort(files, n, sizeof(*files), s_cmp_src_sha);
     for (size_t i = 0; i < n; i++)
-        if (distinct == 0 || strcmp(cb.files[distinct - 1]->sha256, cb.files[i]->sha256) != 0)
-            cb.files[distinct++] = cb.files[i];
-    n = distinct;
+        if ((distinct == 0 || strcmp(files[distinct - 1].sha256, files[i].sha256) != 0) &&
+            !s_has(&have, files[i].sha256))
+            files[distinct++] = files[i];
+    memset(&cb, 0, sizeof(cb));
     cb.store = s;
-    cb.site_bucket = rel->bucket;
+    cb.site_bucket = site_bucket;
+    cb.files = files;
     memset(&batch, 0, sizeof(batch));
-    batch.n = n;
+    batch.n = distinct;
     batch.build = s_build_copy;
     batch.user = &cb;
-    if (n && al_s3_batch_run(r->aws, &batch, NULL))
+    if (distinct && al_s3_batch_run(r->aws, &batch, NULL))
         goto cleanup;
-    *copied = n;
+    *copied = distinct;
     rc = 0;
 cleanup:
-    free(cb.files);
+    free(live_set);
     al_strv_clean_up(&have);
-    al_strv_clean_up(&live_set);
     return rc;
 }
 

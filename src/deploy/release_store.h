@@ -88,14 +88,24 @@ int al_store_list_releases(struct al_run *r,
                            size_t max,
                            struct al_strv *versions);
 
+/** A site file whose content the store must hold (strings borrowed). */
+struct al_blob_src {
+    const char *key;    /* in the site bucket */
+    const char *sha256; /* hex */
+};
+
 /**
- * Makes sure blobs/<sha256> exists for every site file of rel: missing ones
- * are copied server-side from the site bucket (nothing is uploaded from the
- * runner). @return 0 or -1.
+ * Makes sure blobs/<sha256> exists for every file: content the live release
+ * (when given: trusted to describe the store) holds is skipped, the rest is
+ * copied server-side from site_bucket, once per distinct content (nothing is
+ * uploaded from the runner). files is reordered and overwritten in place;
+ * its strings and live are borrowed. @return 0 or -1.
  */
 int al_store_save_site_blobs(struct al_run *r,
                              const struct al_release_store *s,
-                             const struct al_release *rel,
+                             const char *site_bucket,
+                             struct al_blob_src *files,
+                             size_t n_files,
                              const struct al_release *live,
                              size_t *copied);
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,10 +31,8 @@ void al_site_clean_up(struct al_site *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->len; i++) {
+    for (size_t i = 0; i < s->len; i++)
         free(s->files[i].key);
-        free(s->files[i].path);
-    }
     free(s->files);
     al_site_init(s);
 }
@@ -105,13 +104,14 @@ static int s_add(struct s_walk *w, const char *path, const char *rel)
     }
     f = &s->files[s->len];
     memset(f, 0, sizeof(*f));
-    if (!(f->key = al_buf_detach(&key)) || !(f->path = al_strdup(path))) {
-        free(f->key);
+    /* Exact size: a buffer's spare capacity, times 100,000 files, is megabytes. */
+    f->key = al_strndup(key.data, key.len);
+    al_buf_clean_up(&key);
+    if (!f->key)
         return -1;
-    }
     s->len++;
     f->size = size;
-    al_hex(md5, AL_MD5_LEN, f->md5_hex);
+    memcpy(f->md5, md5, AL_MD5_LEN);
     al_hex(sha, AL_SHA256_LEN, f->sha256_hex);
     f->content_type = al_mime_type(rel);
     f->entry = al_site_is_entry(rel);
@@ -207,6 +207,8 @@ int al_site_scan(const struct al_site_opts *opts, struct al_site *s)
     w.opts = opts;
     w.site = s;
     w.prefix_len = opts->prefix ? strlen(opts->prefix) : 0;
+    s->dir = opts->dir;
+    s->prefix_len = w.prefix_len;
     if (!opts->dir || !*opts->dir)
         return al_raise(AL_ERR_USAGE, "site-dir is empty");
     if (stat(opts->dir, &st) != 0 || !S_ISDIR(st.st_mode))
@@ -225,6 +227,14 @@ int al_site_scan(const struct al_site_opts *opts, struct al_site *s)
                         opts->dir);
     /* Directory order is not byte order of the whole key ('a/b' vs 'a-b'). */
     qsort(s->files, s->len, sizeof(*s->files), s_cmp_files);
+    return 0;
+}
+
+int al_site_path(const struct al_site *s, const struct al_site_file *f, char out[PATH_MAX])
+{
+    int n = snprintf(out, PATH_MAX, "%s/%s", s->dir, f->key + s->prefix_len);
+    if (n < 0 || n >= PATH_MAX)
+        return al_raise(AL_ERR_USAGE, "local path of '%.200s' is over PATH_MAX", f->key);
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #ifndef AL_DEPLOY_SITE_H
 #define AL_DEPLOY_SITE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -20,20 +21,22 @@
 #define AL_SITE_MAX_KEY 1024u
 
 struct al_site_file {
-    char *key;  /* prefix + relative path, '/' separators, UTF-8 */
-    char *path; /* local path (site-dir + relative path) */
+    char *key; /* prefix + relative path, '/' separators, UTF-8; the local path is al_site_path */
     uint64_t size;
-    char md5_hex[AL_MD5_HEX_LEN + 1];
+    /* Packed for a site of 100,000 files: MD5 as bytes (sent as Content-MD5), the flag here. */
+    uint8_t md5[AL_MD5_LEN];
     char sha256_hex[AL_SHA256_HEX_LEN + 1];
+    bool entry;                /* uploaded in phase B */
     const char *content_type;  /* static */
     const char *cache_control; /* borrowed from the rules or static */
-    bool entry;                /* uploaded in phase B */
 };
 
 struct al_site {
     struct al_site_file *files; /* sorted by key (byte order) */
     size_t len, cap;
     uint64_t total_bytes;
+    const char *dir;   /* site-dir, borrowed from the scan's options */
+    size_t prefix_len; /* bytes of each key before the relative path */
 };
 
 struct al_site_opts {
@@ -55,6 +58,12 @@ void al_site_clean_up(struct al_site *s);
  * outlive s). @return 0 or -1.
  */
 int al_site_scan(const struct al_site_opts *opts, struct al_site *s);
+
+/**
+ * The local path of f (site-dir + '/' + its relative path) into out, which
+ * holds PATH_MAX bytes. @return 0, or -1 when it does not fit (raised).
+ */
+int al_site_path(const struct al_site *s, const struct al_site_file *f, char out[PATH_MAX]);
 
 /** Binary search by key. @return the file or NULL. Borrowed. */
 const struct al_site_file *al_site_find(const struct al_site *s, const char *key);

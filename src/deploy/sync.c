@@ -71,7 +71,7 @@ struct al_sync {
     uint64_t bytes_planned;
     uint64_t multipart_threshold;
     struct al_strv stale;      /* keys to delete in phase C */
-    struct al_strv changed;    /* keys uploaded (planned, dry-run), then deleted */
+    struct al_strv changed;    /* keys uploaded (planned, dry-run), then deleted; borrowed */
     const char *remote_source; /* static: how the remote state was read */
     size_t heads;              /* HeadObject calls made for multipart ETags */
     /* results */
@@ -253,7 +253,9 @@ static int s_same(struct al_run *r,
         return 0;
     }
     if (s_is_md5_etag(o->etag)) {
-        *same = strcasecmp(o->etag, f->md5_hex) == 0;
+        char md5_hex[AL_MD5_HEX_LEN + 1];
+        al_hex(f->md5, AL_MD5_LEN, md5_hex);
+        *same = strcasecmp(o->etag, md5_hex) == 0;
         return 0;
     }
     if (!o->etag || !strchr(o->etag, '-'))
@@ -427,19 +429,32 @@ static void s_progress_line(struct al_sync *s, bool force)
 
 /* ---- uploads ---- */
 
+/* The text a PutObject is built from, for one call at a time (copied when the call is built). */
+struct s_put_text {
+    char path[PATH_MAX];
+    char md5_hex[AL_MD5_HEX_LEN + 1];
+};
+
 struct s_upload_ctx {
     struct al_sync *s;
     const size_t *idx;
+    struct s_put_text text;
 };
 
-static void s_fill_put(const struct al_sync *s, const struct al_site_file *f, struct al_s3_put *p)
+/* Fills p for f; p borrows t, which receives f's local path and MD5. @return 0 or -1. */
+static int s_fill_put(const struct al_sync *s,
+                      const struct al_site_file *f,
+                      struct s_put_text *t,
+                      struct al_s3_put *p)
 {
     memset(p, 0, sizeof(*p));
     p->bucket = s->bucket;
     p->key = f->key;
     if (f->size) {
+        if (al_site_path(&s->site, f, t->path))
+            return -1;
         p->body.kind = AL_HTTP_BODY_FILE;
-        p->body.path = f->path;
+        p->body.path = t->path;
         p->body.length = f->size;
     } else {
         p->body.kind = AL_HTTP_BODY_MEMORY;
@@ -449,15 +464,18 @@ static void s_fill_put(const struct al_sync *s, const struct al_site_file *f, st
     p->meta.content_type = f->content_type;
     p->meta.cache_control = f->cache_control;
     p->meta.sha256_hex = f->sha256_hex;
-    p->md5_hex = f->md5_hex;
+    al_hex(f->md5, AL_MD5_LEN, t->md5_hex);
+    p->md5_hex = t->md5_hex;
     p->payload_sha256 = f->sha256_hex;
+    return 0;
 }
 
 static int s_put_build(void *user, size_t i, struct al_s3_call *q)
 {
     struct s_upload_ctx *u = user;
     struct al_s3_put p;
-    s_fill_put(u->s, &u->s->site.files[u->idx[i]], &p);
+    if (s_fill_put(u->s, &u->s->site.files[u->idx[i]], &u->text, &p))
+        return -1;
     return al_s3_put_object_call(q, &p);
 }
 
@@ -469,7 +487,7 @@ static void s_uploaded(struct al_sync *s, size_t fi)
     s->bytes_uploaded += f->size;
     s->prog.files_done++;
     s->prog.bytes_done += f->size;
-    if (al_strv_push(&s->changed, f->key))
+    if (al_strv_push_ref(&s->changed, f->key))
         al_log_warning("site: out of memory recording %s for the invalidation", f->key);
 }
 
@@ -490,7 +508,7 @@ static void s_multipart_progress(void *user, uint64_t bytes)
 
 static int s_run_phase(struct al_run *r, struct al_sync *s, const struct s_phase *ph)
 {
-    struct s_upload_ctx u = { s, ph->single };
+    struct s_upload_ctx u = { .s = s, .idx = ph->single };
     struct al_s3_batch b;
 
     memset(&b, 0, sizeof(b));
@@ -504,7 +522,8 @@ static int s_run_phase(struct al_run *r, struct al_sync *s, const struct s_phase
     for (size_t k = 0; k < ph->n_multi; k++) {
         const struct al_site_file *f = &s->site.files[ph->multi[k]];
         struct al_s3_put p;
-        s_fill_put(s, f, &p);
+        if (s_fill_put(s, f, &u.text, &p))
+            return -1;
         /* Parts carry their own digests; the object keeps the whole file's SHA-256. */
         p.md5_hex = NULL;
         p.payload_sha256 = NULL;
@@ -726,6 +745,7 @@ static int s_prefix_keys(struct al_sync *s)
         free(f->key);
         f->key = k;
     }
+    s->site.prefix_len += plen;
     return 0;
 }
 
@@ -797,7 +817,8 @@ static int s_apply(struct al_run *r,
     s_print_plan(r, s);
     if (r->dry_run) {
         for (size_t i = 0; i < s->site.len; i++)
-            if (s->action[i] != ACT_UNCHANGED && al_strv_push(&s->changed, s->site.files[i].key))
+            if (s->action[i] != ACT_UNCHANGED &&
+                al_strv_push_ref(&s->changed, s->site.files[i].key))
                 return -1;
         if (s_outputs(r, s) || s_summary(r, s))
             return -1;
@@ -914,7 +935,7 @@ int al_sync_finish(struct al_run *r, struct al_sync *s)
         bool failed = false;
         for (size_t e = 0; e < res.n_errors && !failed; e++)
             failed = strcmp(res.errors[e].key, s->stale.items[i]) == 0;
-        if (!failed && al_strv_push(&s->changed, s->stale.items[i]))
+        if (!failed && al_strv_push_ref(&s->changed, s->stale.items[i]))
             break;
     }
     for (size_t e = 0; e < res.n_errors && e < 10; e++)

@@ -18,9 +18,11 @@
 #include "http/transport.h"
 #include "util/err.h"
 
-/* Bigger than curl's 64 KiB default to cut syscalls on large uploads, small
- * enough that 32 concurrent uploads stay within a few MiB. */
+/* Bigger than curl's 64 KiB default to cut syscalls on large uploads; a
+ * smaller body gets curl's minimum, so thousands of small files in flight
+ * do not each hold a buffer they never fill. */
 #define UPLOAD_BUFFER ((long)256 << 10)
+#define UPLOAD_BUFFER_MIN ((long)16 << 10)
 
 struct s_curl {
     struct al_http_transport base;
@@ -200,7 +202,10 @@ static int s_start(struct al_http_transport *base, struct al_http_xfer *x)
     rc |= curl_easy_setopt(h, CURLOPT_READDATA, x);
     rc |= curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, s_on_seek);
     rc |= curl_easy_setopt(h, CURLOPT_SEEKDATA, x);
-    rc |= curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, UPLOAD_BUFFER);
+    rc |=
+      curl_easy_setopt(h,
+                       CURLOPT_UPLOAD_BUFFERSIZE,
+                       x->body_len >= (uint64_t)UPLOAD_BUFFER ? UPLOAD_BUFFER : UPLOAD_BUFFER_MIN);
     rc |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, t->opts->connect_timeout_ms);
     rc |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, t->opts->low_speed_limit);
     rc |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, t->opts->low_speed_time_s);

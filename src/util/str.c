@@ -107,33 +107,54 @@ void al_strv_init(struct al_strv *v)
     v->items = NULL;
     v->len = 0;
     v->cap = 0;
+    v->borrowed = false;
 }
 
 void al_strv_clean_up(struct al_strv *v)
 {
     if (!v)
         return;
-    for (size_t i = 0; i < v->len; i++)
+    for (size_t i = 0; !v->borrowed && i < v->len; i++)
         free(v->items[i]);
     free(v->items);
     al_strv_init(v);
+}
+
+/* Room for one more item. @return 0 or -1. */
+static int s_strv_grow(struct al_strv *v)
+{
+    if (v->len == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 8;
+        char **p = realloc(v->items, cap * sizeof(*p));
+        if (!p)
+            return al_raise(AL_ERR_NOMEM, "out of memory");
+        v->items = p;
+        v->cap = cap;
+    }
+    return 0;
 }
 
 int al_strv_push_owned(struct al_strv *v, char *s)
 {
     if (!s)
         return -1;
-    if (v->len == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 8;
-        char **p = realloc(v->items, cap * sizeof(*p));
-        if (!p) {
-            free(s);
-            return al_raise(AL_ERR_NOMEM, "out of memory");
-        }
-        v->items = p;
-        v->cap = cap;
+    if (v->borrowed || s_strv_grow(v)) {
+        free(s);
+        return v->borrowed ? al_raise(AL_ERR_INTERNAL, "owned string pushed to a borrowed list")
+                           : -1;
     }
     v->items[v->len++] = s;
+    return 0;
+}
+
+int al_strv_push_ref(struct al_strv *v, const char *s)
+{
+    if (!v->borrowed && v->len)
+        return al_raise(AL_ERR_INTERNAL, "borrowed string pushed to an owned list");
+    if (s_strv_grow(v))
+        return -1;
+    v->borrowed = true;
+    v->items[v->len++] = (char *)s;
     return 0;
 }
 

@@ -8,11 +8,12 @@
 
 #include "util/buf.h"
 
-/** An owned vector of owned strings. */
+/** An owned vector of owned strings (or of borrowed ones: al_strv_push_ref). */
 struct al_strv {
     char **items;
     size_t len;
     size_t cap;
+    bool borrowed; /* items point into storage that outlives the vector: not freed */
 };
 
 /** Returns a heap copy of s; caller frees. NULL (raised) when out of memory. */
@@ -53,6 +54,13 @@ int al_strv_push(struct al_strv *v, const char *s);
 
 /** Appends s, taking ownership of it (freed on failure too). @return 0 or -1. */
 int al_strv_push_owned(struct al_strv *v, char *s);
+
+/**
+ * Appends s itself, not a copy: s must outlive v, and v must hold only
+ * borrowed items (it becomes a borrowed vector; al_strv_push on it fails).
+ * Spares a copy of every key of a 100,000-file site. @return 0 or -1.
+ */
+int al_strv_push_ref(struct al_strv *v, const char *s);
 
 /**
  * Splits a list input (comma- or newline-separated) into trimmed, non-empty

@@ -45,6 +45,24 @@ TEST(str_trim_and_lists)
     al_strv_clean_up(&v);
 }
 
+/* A borrowed list holds the strings themselves (ASan reports a free of them) and refuses owned ones. */
+TEST(strv_borrowed_items_are_not_copied_or_freed)
+{
+    struct al_strv v, owned;
+    char keys[2][8] = { "a/b.js", "index" };
+    al_strv_init(&v);
+    al_strv_init(&owned);
+    ASSERT_OK(al_strv_push_ref(&v, keys[0]));
+    ASSERT_OK(al_strv_push_ref(&v, keys[1]));
+    ASSERT(v.items[0] == keys[0] && v.items[1] == keys[1]);
+    ASSERT_FAILS(al_strv_push(&v, "copy"));
+    ASSERT_INT_EQ(v.len, 2);
+    al_strv_clean_up(&v);
+    ASSERT_OK(al_strv_push(&owned, "x"));
+    ASSERT_FAILS(al_strv_push_ref(&owned, keys[0]));
+    al_strv_clean_up(&owned);
+}
+
 TEST(uri_encode_is_sigv4_style)
 {
     struct al_buf b;
