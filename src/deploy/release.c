@@ -71,8 +71,8 @@ static int s_copy_site_files(const struct al_release_file *src, size_t n, struct
         memcpy(f->sha256, src[i].sha256, sizeof(f->sha256));
         f->size = src[i].size;
         if (!(f->key = al_strdup(src[i].key)) ||
-            !(f->content_type = al_strdup(src[i].content_type)) ||
-            !(f->cache_control = al_strdup(src[i].cache_control)))
+            !(f->content_type = al_release_intern(out, src[i].content_type)) ||
+            !(f->cache_control = al_release_intern(out, src[i].cache_control)))
             return -1;
     }
     return 0;
@@ -94,8 +94,9 @@ int al_release_site_from_sync(const struct al_sync *sync, struct al_release *out
         struct al_release_file *f = &out->files[out->n_files++];
         memcpy(f->sha256, sf->sha256_hex, sizeof(f->sha256));
         f->size = sf->size;
-        if (!(f->key = al_strdup(sf->key)) || !(f->content_type = al_strdup(sf->content_type)) ||
-            !(f->cache_control = al_strdup(sf->cache_control)))
+        if (!(f->key = al_strdup(sf->key)) ||
+            !(f->content_type = al_release_intern(out, sf->content_type)) ||
+            !(f->cache_control = al_release_intern(out, sf->cache_control)))
             return -1;
     }
     return 0;

@@ -56,13 +56,43 @@ void al_release_clean_up(struct al_release *r)
     free(r->stacks);
     free(r->bucket);
     free(r->prefix);
-    for (size_t i = 0; i < r->n_files; i++) {
+    for (size_t i = 0; i < r->n_files; i++)
         free(r->files[i].key);
-        free(r->files[i].content_type);
-        free(r->files[i].cache_control);
-    }
     free(r->files);
+    al_strv_clean_up(&r->strings);
     al_release_init(r);
+}
+
+static int s_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char *al_release_intern(struct al_release *r, const char *s)
+{
+    struct al_strv *v = &r->strings;
+    char **hit = v->len ? bsearch(&s, v->items, v->len, sizeof(char *), s_cmp_str) : NULL;
+    size_t at = 0;
+    if (hit)
+        return *hit;
+    if (v->len >= AL_RELEASE_MAX_STRINGS) {
+        al_raise(AL_ERR_LIMIT,
+                 "a release holds more than %u distinct content types and cache controls",
+                 AL_RELEASE_MAX_STRINGS);
+        return NULL;
+    }
+    if (al_strv_push(v, s))
+        return NULL;
+    /* Keep the list sorted: move the new string to its place. */
+    while (at < v->len - 1 && strcmp(v->items[at], s) < 0)
+        at++;
+    hit = &v->items[v->len - 1];
+    {
+        char *copy = *hit;
+        memmove(&v->items[at + 1], &v->items[at], (v->len - 1 - at) * sizeof(char *));
+        v->items[at] = copy;
+        return copy;
+    }
 }
 
 size_t al_release_n_files(const struct al_release *r)
@@ -339,6 +369,47 @@ static int s_read_stacks(const json_t *arr, const char *name, struct al_release 
     return 0;
 }
 
+/* Reads site.files[i] (an object) into rf, its strings interned in r. */
+static int s_read_file(const json_t *f,
+                       const char *name,
+                       size_t i,
+                       struct al_release *r,
+                       struct al_release_file *rf)
+{
+    const json_t *size = json_object_get(f, "size");
+    char *sha = NULL, *ct = NULL, *cc = NULL;
+    int rc = -1;
+    if (!json_is_object(f))
+        return al_raise(AL_ERR_PARSE, "%s: site.files[%zu] must be an object", name, i);
+    if (s_get_str(f, "key", name, true, &rf->key) || s_get_str(f, "sha256", name, true, &sha) ||
+        s_get_str(f, "contentType", name, true, &ct) ||
+        s_get_str(f, "cacheControl", name, true, &cc))
+        goto cleanup;
+    if (!s_is_sha256(sha)) {
+        al_raise(AL_ERR_PARSE, "%s: site.files[%zu].sha256 is not a SHA-256", name, i);
+        goto cleanup;
+    }
+    memcpy(rf->sha256, sha, AL_SHA256_HEX_LEN + 1);
+    if (!s_key_ok(rf->key)) {
+        al_raise(AL_ERR_PARSE, "%s: site.files[%zu].key is not a safe S3 key", name, i);
+        goto cleanup;
+    }
+    if (!json_is_integer(size) || json_integer_value(size) < 0) {
+        al_raise(AL_ERR_PARSE, "%s: site.files[%zu].size must be a byte count", name, i);
+        goto cleanup;
+    }
+    rf->size = (uint64_t)json_integer_value(size);
+    if (!(rf->content_type = al_release_intern(r, ct)) ||
+        !(rf->cache_control = al_release_intern(r, cc)))
+        goto cleanup;
+    rc = 0;
+cleanup:
+    free(sha);
+    free(ct);
+    free(cc);
+    return rc;
+}
+
 static int s_read_site(const json_t *site, const char *name, struct al_release *r)
 {
     const json_t *files;
@@ -358,29 +429,8 @@ static int s_read_site(const json_t *site, const char *name, struct al_release *
         return al_raise(AL_ERR_NOMEM, "out of memory");
     json_array_foreach(files, i, f)
     {
-        struct al_release_file *rf = &r->files[r->n_files++];
-        const json_t *size = json_object_get(f, "size");
-        char *sha = NULL;
-        int bad;
-        if (!json_is_object(f))
-            return al_raise(AL_ERR_PARSE, "%s: site.files[%zu] must be an object", name, i);
-        if (s_get_str(f, "key", name, true, &rf->key) || s_get_str(f, "sha256", name, true, &sha) ||
-            s_get_str(f, "contentType", name, true, &rf->content_type) ||
-            s_get_str(f, "cacheControl", name, true, &rf->cache_control)) {
-            free(sha);
+        if (s_read_file(f, name, i, r, &r->files[r->n_files++]))
             return -1;
-        }
-        bad = !s_is_sha256(sha);
-        if (!bad)
-            memcpy(rf->sha256, sha, AL_SHA256_HEX_LEN + 1);
-        free(sha);
-        if (bad)
-            return al_raise(AL_ERR_PARSE, "%s: site.files[%zu].sha256 is not a SHA-256", name, i);
-        if (!s_key_ok(rf->key))
-            return al_raise(AL_ERR_PARSE, "%s: site.files[%zu].key is not a safe S3 key", name, i);
-        if (!json_is_integer(size) || json_integer_value(size) < 0)
-            return al_raise(AL_ERR_PARSE, "%s: site.files[%zu].size must be a byte count", name, i);
-        rf->size = (uint64_t)json_integer_value(size);
     }
     return 0;
 }
@@ -434,6 +484,129 @@ int al_release_from_json(const char *text, size_t n, const char *name, struct al
 cleanup:
     free(t);
     json_decref(root);
+    return rc;
+}
+
+/* Reads one line of f into line, without its '\n'. @return 1 (a line), 0 (end), -1 (raised). */
+static int s_line(FILE *f, const char *name, struct al_buf *line)
+{
+    int c;
+    al_buf_reset(line);
+    while ((c = getc(f)) != EOF && c != '\n')
+        if (al_buf_putc(line, (char)c))
+            return al_raise_context("%s: a line is over %u bytes", name, AL_RELEASE_MAX_LINE);
+    if (ferror(f))
+        return al_raise(AL_ERR_IO, "cannot read %s: %s", name, strerror(errno));
+    return c == EOF && line->len == 0 ? 0 : 1;
+}
+
+/* The layout of another writer: the whole text as one document. */
+static int s_read_whole(FILE *f, const char *name, struct al_release *r)
+{
+    struct al_buf text;
+    char chunk[8192];
+    size_t n;
+    int rc = -1;
+    al_buf_init(&text, AL_RELEASE_MAX_BYTES);
+    rewind(f);
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        if (al_buf_append(&text, chunk, n)) {
+            al_raise_context("%s is over the %u-byte limit", name, AL_RELEASE_MAX_BYTES);
+            goto cleanup;
+        }
+    if (ferror(f)) {
+        al_raise(AL_ERR_IO, "cannot read %s: %s", name, strerror(errno));
+        goto cleanup;
+    }
+    rc = al_release_from_json(text.data ? text.data : "", text.len, name, r);
+cleanup:
+    al_buf_clean_up(&text);
+    return rc;
+}
+
+/* Appends the file entry on one line of the streamed layout. */
+static int s_read_file_line(const struct al_buf *line,
+                            const char *name,
+                            size_t lineno,
+                            size_t *cap,
+                            struct al_release *r)
+{
+    char where[300];
+    json_t *o;
+    int rc;
+    if (r->n_files == *cap) {
+        size_t n = *cap * 2;
+        struct al_release_file *p = realloc(r->files, n * sizeof(*p));
+        if (!p)
+            return al_raise(AL_ERR_NOMEM, "out of memory");
+        memset(p + *cap, 0, (n - *cap) * sizeof(*p));
+        r->files = p;
+        *cap = n;
+    }
+    snprintf(where, sizeof(where), "%s line %zu", name, lineno);
+    if (!(o = al_json_parse(al_buf_str(line), line->len, where, AL_ERR_PARSE)))
+        return -1;
+    rc = s_read_file(o, name, r->n_files, r, &r->files[r->n_files]);
+    r->n_files++; /* its key, read or not, is freed with r */
+    json_decref(o);
+    return rc;
+}
+
+int al_release_read(FILE *f, const char *name, struct al_release *r)
+{
+    static const char open_files[] = "\"files\":[", close_all[] = "]}}";
+    struct al_buf line;
+    size_t lineno = 1, cap = 1;
+    bool comma = true; /* the previous entry ended with ',' */
+    int got, rc = -1;
+
+    al_buf_init(&line, AL_RELEASE_MAX_LINE);
+    if ((got = s_line(f, name, &line)) < 0)
+        goto cleanup;
+    if (got == 0 || !al_str_suffix(al_buf_str(&line), open_files)) {
+        rc = s_read_whole(f, name, r);
+        goto cleanup;
+    }
+    /* The header: the first line, its file list closed empty. */
+    if (al_buf_puts(&line, close_all) || al_release_from_json(line.data, line.len, name, r))
+        goto cleanup;
+    /* The open list must have been site.files (read empty so far, one slot allocated). */
+    if (!r->bucket || !r->files || r->n_files) {
+        al_raise(AL_ERR_PARSE, "%s: the first line does not end in the site's file list", name);
+        goto cleanup;
+    }
+    for (;;) {
+        lineno++;
+        if ((got = s_line(f, name, &line)) < 0)
+            goto cleanup;
+        if (got == 0) {
+            al_raise(AL_ERR_PARSE, "%s ends inside site.files (cut short?)", name);
+            goto cleanup;
+        }
+        if (strcmp(al_buf_str(&line), close_all) == 0)
+            break;
+        if (!comma) {
+            al_raise(AL_ERR_PARSE, "%s line %zu: a ',' is missing before it", name, lineno);
+            goto cleanup;
+        }
+        comma = line.len && line.data[line.len - 1] == ',';
+        if (comma)
+            line.data[--line.len] = '\0';
+        if (s_read_file_line(&line, name, lineno, &cap, r))
+            goto cleanup;
+    }
+    if (comma && r->n_files) {
+        al_raise(AL_ERR_PARSE, "%s line %zu: a ',' ends the last file", name, lineno - 1);
+        goto cleanup;
+    }
+    if ((got = s_line(f, name, &line)) != 0) {
+        if (got > 0)
+            al_raise(AL_ERR_PARSE, "%s: text after the end of the manifest", name);
+        goto cleanup;
+    }
+    rc = 0;
+cleanup:
+    al_buf_clean_up(&line);
     return rc;
 }
 

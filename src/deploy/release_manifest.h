@@ -19,6 +19,7 @@
 
 #include "deploy/site.h"
 #include "util/hash.h"
+#include "util/str.h"
 
 #define AL_RELEASE_SCHEMA 1
 #define AL_RELEASE_MAX_BYTES (256u * 1024u * 1024u)
@@ -28,8 +29,8 @@ struct al_release_file {
     char *key;
     char sha256[AL_SHA256_HEX_LEN + 1];
     uint64_t size;
-    char *content_type;
-    char *cache_control;
+    const char *content_type;  /* in the release's strings (al_release_intern) */
+    const char *cache_control; /* in the release's strings (al_release_intern) */
 };
 
 struct al_release_stack {
@@ -51,7 +52,14 @@ struct al_release {
     size_t n_files;
     /* A release being recorded: its files are this scanned site's (borrowed), not files[]. */
     const struct al_site *site;
+    /* The distinct content types and cache controls files[] point to (sorted, owned). */
+    struct al_strv strings;
 };
+
+/* Distinct content types and cache controls a release may hold (a site has a few dozen). */
+#define AL_RELEASE_MAX_STRINGS 4096u
+/* One line of the streamed layout: a file entry, or the header with every stack. */
+#define AL_RELEASE_MAX_LINE (16u * 1024u * 1024u)
 
 /**
  * True when s is a release version airlock accepts anywhere:
@@ -65,6 +73,13 @@ void al_release_init(struct al_release *r);
 
 /** Frees every field (not site). NULL-safe. */
 void al_release_clean_up(struct al_release *r);
+
+/**
+ * r's copy of s, shared by every file with the same value: 100,000 files
+ * hold a few dozen distinct content types and cache controls. @return the
+ * copy (owned by r) or NULL (raised; over AL_RELEASE_MAX_STRINGS too).
+ */
+const char *al_release_intern(struct al_release *r, const char *s);
 
 /** How many site files r has (its site's when set). */
 size_t al_release_n_files(const struct al_release *r);
@@ -89,6 +104,16 @@ char *al_release_to_json(const struct al_release *r);
  * @return 0 or -1.
  */
 int al_release_from_json(const char *text, size_t n, const char *name, struct al_release *r);
+
+/**
+ * Reads a manifest from f (name is used in messages), validated as
+ * al_release_from_json does. The layout al_release_write makes is read line
+ * by line, so neither the text nor a JSON tree of 100,000 files is ever held;
+ * any other layout (written by hand or by an older airlock) is read whole, up
+ * to AL_RELEASE_MAX_BYTES. r must be initialised; it is cleaned up by the
+ * caller also on failure. @return 0 or -1.
+ */
+int al_release_read(FILE *f, const char *name, struct al_release *r);
 
 /** current.json: the live version and the one before it. */
 struct al_release_current {

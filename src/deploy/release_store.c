@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -110,6 +111,17 @@ static void s_key(const struct al_release_store *s, const char *rel, char out[AL
     snprintf(out, AL_STORE_KEY_MAX, "%s%s", s->prefix, rel);
 }
 
+/* After a failed read: a missing store bucket gets its own message. @return -1. */
+static int s_store_error(const struct al_release_store *s)
+{
+    if (al_error_last()->aws_code[0] && strcmp(al_error_last()->aws_code, "NoSuchBucket") == 0)
+        return al_raise(AL_ERR_USAGE,
+                        "the release store bucket '%s' does not exist; run cdk bootstrap or "
+                        "set release-store to s3://<private bucket>/<prefix>",
+                        s->bucket);
+    return -1;
+}
+
 /* Reads an object of the store into out (its cap applies); *found false on 404. */
 static int s_get_text(struct al_run *r,
                       const struct al_release_store *s,
@@ -119,14 +131,8 @@ static int s_get_text(struct al_run *r,
 {
     char key[AL_STORE_KEY_MAX];
     s_key(s, rel, key);
-    if (al_s3_get_object(r->aws, s->bucket, key, out->max, out, found)) {
-        if (al_error_last()->aws_code[0] && strcmp(al_error_last()->aws_code, "NoSuchBucket") == 0)
-            return al_raise(AL_ERR_USAGE,
-                            "the release store bucket '%s' does not exist; run cdk bootstrap or "
-                            "set release-store to s3://<private bucket>/<prefix>",
-                            s->bucket);
-        return -1;
-    }
+    if (al_s3_get_object(r->aws, s->bucket, key, out->max, out, found))
+        return s_store_error(s);
     return 0;
 }
 
@@ -330,20 +336,45 @@ int al_store_get_release(struct al_run *r,
                          struct al_release *out,
                          bool *found)
 {
-    struct al_buf text;
-    char rel[256];
-    int rc = -1;
+    /* Through a file, read line by line: a manifest of 100,000 files is ~20 MB of text. */
+    char tmp[] = "/tmp/airlock-release-XXXXXX", rel[256], key[AL_STORE_KEY_MAX];
+    FILE *f = NULL;
+    struct stat st;
+    int fd, rc = -1;
+
+    *found = false;
     if (!al_release_version_valid(version))
         return al_raise(AL_ERR_USAGE, "'%.130s' is not a release version", version);
     snprintf(rel, sizeof(rel), "releases/%s.json", version);
-    al_buf_init(&text, AL_RELEASE_MAX_BYTES);
-    if (s_get_text(r, s, rel, &text, found))
+    s_key(s, rel, key);
+    if ((fd = mkstemp(tmp)) < 0)
+        return al_raise(AL_ERR_IO, "cannot create a temporary file in /tmp: %s", strerror(errno));
+    close(fd);
+    if (al_s3_get_object_to_file(r->aws, s->bucket, key, tmp, found)) {
+        s_store_error(s);
         goto cleanup;
-    rc = *found ? al_release_from_json(text.data, text.len, rel, out) : 0;
-    if (rc == 0 && *found && strcmp(out->version, version) != 0)
+    }
+    if (!*found) {
+        rc = 0;
+        goto cleanup;
+    }
+    if (!(f = fopen(tmp, "r")) || fstat(fileno(f), &st) != 0) {
+        al_raise(AL_ERR_IO, "cannot read %s: %s", tmp, strerror(errno));
+        goto cleanup;
+    }
+    if ((uint64_t)st.st_size > AL_RELEASE_MAX_BYTES) {
+        al_raise(AL_ERR_PARSE, "%s is over the %u-byte limit", rel, AL_RELEASE_MAX_BYTES);
+        goto cleanup;
+    }
+    if (al_release_read(f, rel, out))
+        goto cleanup;
+    rc = 0;
+    if (strcmp(out->version, version) != 0)
         rc = al_raise(AL_ERR_PARSE, "%s records version '%s'", rel, out->version);
 cleanup:
-    al_buf_clean_up(&text);
+    if (f)
+        fclose(f);
+    unlink(tmp);
     return rc;
 }
 

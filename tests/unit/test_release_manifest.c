@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "harness.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "deploy/release_manifest.h"
@@ -81,6 +82,104 @@ TEST(release_manifest_round_trip)
     ASSERT_INT_EQ(back.files[0].size, 15);
     free(text);
     al_release_clean_up(&back);
+}
+
+/* al_release_read over text in memory. */
+static int s_read(const char *text, struct al_release *r)
+{
+    FILE *f = fmemopen((void *)text, strlen(text), "r");
+    int rc;
+    al_release_init(r);
+    if (!f)
+        return al_raise(AL_ERR_IO, "fmemopen failed");
+    rc = al_release_read(f, "releases/v3.json", r);
+    fclose(f);
+    return rc;
+}
+
+TEST(release_manifest_streamed_line_by_line)
+{
+    struct al_release r, back;
+    struct al_release_file files[3] = {
+        { "a.js", SHA_A, 1, "text/javascript; charset=utf-8", "no-cache" },
+        { "b.js", SHA_B, 2, "text/javascript; charset=utf-8", "no-cache" },
+        { "c.css", SHA_A, 3, "text/css; charset=utf-8", "no-cache" },
+    };
+    char *text;
+    size_t lines = 0;
+    al_release_init(&r);
+    r.version = "v3";
+    r.time = 1764288000;
+    r.bucket = "site";
+    r.files = files;
+    r.n_files = 3;
+    text = al_release_to_json(&r);
+    ASSERT(text != NULL);
+    for (const char *p = text; *p; p++)
+        lines += *p == '\n';
+    ASSERT_INT_EQ(lines, 5); /* header, one line per file, the closing braces */
+    ASSERT_OK(s_read(text, &back));
+    ASSERT_INT_EQ(back.n_files, 3);
+    ASSERT_STR_EQ(back.files[2].key, "c.css");
+    ASSERT_STR_EQ(back.files[1].sha256, SHA_B);
+    ASSERT_INT_EQ(back.files[2].size, 3);
+    ASSERT_STR_EQ(back.files[2].content_type, "text/css; charset=utf-8");
+    /* One copy of each distinct value, shared by the files. */
+    ASSERT(back.files[0].content_type == back.files[1].content_type);
+    ASSERT(back.files[0].cache_control == back.files[2].cache_control);
+    ASSERT_INT_EQ(back.strings.len, 3);
+    al_release_clean_up(&back);
+    free(text);
+}
+
+TEST(release_manifest_other_layouts_are_read_whole)
+{
+    struct al_release back;
+    ASSERT_OK(s_read("{\n \"schema\": 1,\n \"version\": \"v3\",\n \"time\": "
+                     "\"2026-01-01T00:00:00Z\",\n \"site\": {\"bucket\": \"b\", \"files\": [\n"
+                     "  {\"key\": \"a\", \"sha256\": \"" SHA_A "\", \"size\": 1, "
+                     "\"contentType\": \"x\", \"cacheControl\": \"y\"}\n ]}\n}\n",
+                     &back));
+    ASSERT_INT_EQ(back.n_files, 1);
+    ASSERT_STR_EQ(back.files[0].cache_control, "y");
+    al_release_clean_up(&back);
+    ASSERT_OK(
+      s_read("{\"schema\":1,\"version\":\"v3\",\"time\":\"2026-01-01T00:00:00Z\"}\n", &back));
+    ASSERT(back.bucket == NULL && back.n_files == 0);
+    al_release_clean_up(&back);
+}
+
+TEST(release_manifest_broken_streams_are_refused)
+{
+#define HEAD                                                                                       \
+    "{\"schema\":1,\"version\":\"v3\",\"time\":\"2026-01-01T00:00:00Z\",\"site\":{\"bucket\":"     \
+    "\"b\",\"files\":[\n"
+#define FILE_A                                                                                     \
+    "{\"key\":\"a\",\"sha256\":\"" SHA_A                                                           \
+    "\",\"size\":1,\"contentType\":\"x\",\"cacheControl\":\"y\"}"
+    struct al_release back;
+    ASSERT_FAILS(s_read(HEAD FILE_A ",\n", &back));
+    ASSERT_CONTAINS(al_error_last()->msg, "ends inside site.files");
+    al_release_clean_up(&back);
+    ASSERT_FAILS(s_read(HEAD FILE_A "\n" FILE_A "\n]}}\n", &back));
+    ASSERT_CONTAINS(al_error_last()->msg, "line 3: a ',' is missing");
+    al_release_clean_up(&back);
+    ASSERT_FAILS(s_read(HEAD FILE_A ",\n]}}\n", &back));
+    ASSERT_CONTAINS(al_error_last()->msg, "a ',' ends the last file");
+    al_release_clean_up(&back);
+    ASSERT_FAILS(s_read(HEAD FILE_A "\n]}}\n{}\n", &back));
+    ASSERT_CONTAINS(al_error_last()->msg, "text after the end");
+    al_release_clean_up(&back);
+    ASSERT_FAILS(s_read(HEAD FILE_A ",\n{\"key\":\"b\",\"sha256\":\"no\",\"size\":1,"
+                                    "\"contentType\":\"x\",\"cacheControl\":\"y\"}\n]}}\n",
+                        &back));
+    ASSERT_CONTAINS(al_error_last()->msg, "site.files[1].sha256 is not a SHA-256");
+    al_release_clean_up(&back);
+    ASSERT_FAILS(s_read(HEAD FILE_A ",\n{\"key\":\n]}}\n", &back));
+    ASSERT_CONTAINS(al_error_last()->msg, "releases/v3.json line 3");
+    al_release_clean_up(&back);
+#undef HEAD
+#undef FILE_A
 }
 
 static int s_parse(const char *text)
