@@ -45,7 +45,8 @@ TEST(str_trim_and_lists)
     al_strv_clean_up(&v);
 }
 
-/* A borrowed list holds the strings themselves (ASan reports a free of them) and refuses owned ones. */
+/* A borrowed list holds the strings themselves (ASan reports a free of them) and refuses owned
+ * ones. */
 TEST(strv_borrowed_items_are_not_copied_or_freed)
 {
     struct al_strv v, owned;
