@@ -40,7 +40,7 @@ BIN=build/airlock-static
 DOCKERFILE=Dockerfile
 # What the final stage must hold. Changing the Dockerfile's final stage means
 # changing this list too; the script fails when they differ.
-EXPECTED=(/airlock /etc/ssl/certs/ca-certificates.crt /LICENSE)
+EXPECTED=(/airlock /etc/ssl/certs/ca-certificates.crt /LICENSE /tmp/.keep)
 
 die() { echo "image-rootfs: error: $*" >&2; exit 1; }
 
@@ -106,6 +106,8 @@ assemble() {
     local copies dest src
     copies=$(checked_copies)
     [ -x "$BIN" ] || die "$BIN is missing: run 'make static' first"
+    # The builder stage's empty placeholder that gives the image its /tmp.
+    mkdir -p build/image-tmp && : >build/image-tmp/.keep
     rm -rf "$ROOT"
     mkdir -p "$ROOT"
     while IFS=$'\t' read -r dest src; do

@@ -12,6 +12,7 @@
 
 #include "aws/s3.h"
 #include "util/clock.h"
+#include "util/fs.h"
 #include "util/hash.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -337,7 +338,7 @@ int al_store_get_release(struct al_run *r,
                          bool *found)
 {
     /* Through a file, read line by line: a manifest of 100,000 files is ~20 MB of text. */
-    char tmp[] = "/tmp/airlock-release-XXXXXX", rel[256], key[AL_STORE_KEY_MAX];
+    char tmp[PATH_MAX], rel[256], key[AL_STORE_KEY_MAX];
     FILE *f = NULL;
     struct stat st;
     int fd, rc = -1;
@@ -347,8 +348,8 @@ int al_store_get_release(struct al_run *r,
         return al_raise(AL_ERR_USAGE, "'%.130s' is not a release version", version);
     snprintf(rel, sizeof(rel), "releases/%s.json", version);
     s_key(s, rel, key);
-    if ((fd = mkstemp(tmp)) < 0)
-        return al_raise(AL_ERR_IO, "cannot create a temporary file in /tmp: %s", strerror(errno));
+    if ((fd = al_temp_file("release", tmp)) < 0)
+        return -1;
     close(fd);
     if (al_s3_get_object_to_file(r->aws, s->bucket, key, tmp, found)) {
         s_store_error(s);
@@ -383,14 +384,14 @@ int al_store_put_release(struct al_run *r,
                          const struct al_release *rel)
 {
     /* Through a file: a manifest of 100,000 files is ~20 MB of text. */
-    char tmp[] = "/tmp/airlock-release-XXXXXX", key[AL_STORE_KEY_MAX], rel_key[256];
+    char tmp[PATH_MAX], key[AL_STORE_KEY_MAX], rel_key[256];
     struct al_s3_put p;
     FILE *f = NULL;
     long size;
     int fd, rc = -1;
 
-    if ((fd = mkstemp(tmp)) < 0)
-        return al_raise(AL_ERR_IO, "cannot create a temporary file in /tmp: %s", strerror(errno));
+    if ((fd = al_temp_file("release", tmp)) < 0)
+        return -1;
     if (!(f = fdopen(fd, "w"))) {
         al_raise(AL_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
         close(fd);

@@ -19,6 +19,7 @@
 #include "util/clock.h"
 #include "util/hash.h"
 #include "util/json.h"
+#include "util/fs.h"
 #include "util/log.h"
 
 /* The parameter CDK's default synthesizer names when the manifest does not. */
@@ -165,7 +166,7 @@ struct s_session {
     struct al_strv ssm_values;
     char tag[32]; /* random hex: this run's names and tokens */
     unsigned seq;
-    char work_dir[64]; /* for asset zips; "" until the first one */
+    char work_dir[PATH_MAX]; /* for asset zips; "" until the first one */
 };
 
 static int s_session_init(struct s_session *s, struct al_run *r)
@@ -1005,9 +1006,14 @@ static int s_publish_asset(struct s_session *s,
         }
         if (!packaged) {
             if (!s->work_dir[0]) {
-                snprintf(s->work_dir, sizeof(s->work_dir), "/tmp/airlock-assets-XXXXXX");
+                snprintf(
+                  s->work_dir, sizeof(s->work_dir), "%s/airlock-assets-XXXXXX", al_temp_dir());
                 if (!mkdtemp(s->work_dir)) {
-                    al_raise(AL_ERR_IO, "cannot create a directory in /tmp: %s", strerror(errno));
+                    al_raise(AL_ERR_IO,
+                             "cannot create a directory in %.200s: %s (set TMPDIR to a writable "
+                             "folder)",
+                             al_temp_dir(),
+                             strerror(errno));
                     s->work_dir[0] = '\0';
                     goto cleanup;
                 }

@@ -3,8 +3,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/err.h"
 
 static int s_cmp_names(const void *a, const void *b)
 {
@@ -35,4 +38,23 @@ int al_dir_list(const char *dir, struct al_strv *names)
 cleanup:
     closedir(d);
     return rc;
+}
+
+const char *al_temp_dir(void)
+{
+    const char *t = getenv("TMPDIR");
+    return t && *t ? t : "/tmp";
+}
+
+int al_temp_file(const char *what, char path[PATH_MAX])
+{
+    int n = snprintf(path, PATH_MAX, "%s/airlock-%s-XXXXXX", al_temp_dir(), what);
+    int fd = n > 0 && n < PATH_MAX ? mkstemp(path) : -1;
+    if (fd < 0)
+        return al_raise(AL_ERR_IO,
+                        "cannot create a temporary file in %.200s: %s (set TMPDIR to a writable "
+                        "folder)",
+                        al_temp_dir(),
+                        n > 0 && n < PATH_MAX ? strerror(errno) : "name too long");
+    return fd;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "harness.h"
 
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,11 +78,24 @@ char *al_test_read_file(const char *path, size_t *len)
     return data;
 }
 
+/* The folders handed out, removed with everything in them when the run ends. */
+static char *s_tmpdirs[512];
+static size_t s_n_tmpdirs;
+
 char *al_test_tmpdir(void)
 {
     char tmpl[] = "/tmp/airlock-unit-XXXXXX";
     char *p = mkdtemp(tmpl);
+    if (p && s_n_tmpdirs < sizeof(s_tmpdirs) / sizeof(s_tmpdirs[0]))
+        s_tmpdirs[s_n_tmpdirs++] = strdup(p);
     return p ? strdup(p) : NULL;
+}
+
+static int s_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -106,6 +120,10 @@ int main(int argc, char **argv)
             printf("ok   %s\n", t->name);
         }
         fflush(stdout);
+    }
+    for (size_t i = 0; i < s_n_tmpdirs; i++) {
+        nftw(s_tmpdirs[i], s_rm, 16, FTW_DEPTH | FTW_PHYS);
+        free(s_tmpdirs[i]);
     }
     printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
     return failed ? 1 : 0;

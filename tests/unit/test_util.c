@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "harness.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/fs.h"
 #include "util/hash.h"
 #include "util/secret.h"
 #include "util/str.h"
@@ -62,6 +66,29 @@ TEST(strv_borrowed_items_are_not_copied_or_freed)
     ASSERT_OK(al_strv_push(&owned, "x"));
     ASSERT_FAILS(al_strv_push_ref(&owned, keys[0]));
     al_strv_clean_up(&owned);
+}
+
+TEST(temp_files_go_to_tmpdir_and_name_it_when_they_cannot)
+{
+    char *dir = al_test_tmpdir();
+    char path[PATH_MAX], missing[PATH_MAX];
+    int fd;
+    ASSERT(dir != NULL);
+    setenv("TMPDIR", dir, 1);
+    fd = al_temp_file("release", path);
+    ASSERT(fd >= 0);
+    close(fd);
+    ASSERT(strncmp(path, dir, strlen(dir)) == 0);
+    ASSERT_CONTAINS(path, "/airlock-release-");
+    unlink(path);
+    snprintf(missing, sizeof(missing), "%s/none", dir);
+    setenv("TMPDIR", missing, 1);
+    ASSERT_FAILS(al_temp_file("release", path));
+    ASSERT_CONTAINS(al_error_last()->msg, "/none");
+    ASSERT_CONTAINS(al_error_last()->msg, "set TMPDIR");
+    unsetenv("TMPDIR");
+    rmdir(dir);
+    free(dir);
 }
 
 TEST(uri_encode_is_sigv4_style)
