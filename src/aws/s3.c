@@ -177,6 +177,21 @@ int al_s3_head_object_call(struct al_s3_call *q, const char *bucket, const char 
     return 0;
 }
 
+int al_s3_delete_object_call(struct al_s3_call *q,
+                             const char *bucket,
+                             const char *key,
+                             const char *if_match)
+{
+    if (s_base(q, "DeleteObject", "DELETE", bucket, key))
+        return -1;
+    if (if_match) {
+        snprintf(q->if_match, sizeof(q->if_match), "\"%.*s\"", AL_S3_ETAG_MAX - 1, if_match);
+        s_add_header(q, "If-Match", q->if_match);
+    }
+    q->spec.ok_status = 404;
+    return 0;
+}
+
 int al_s3_list_call(struct al_s3_call *q, const char *bucket, const char *prefix, const char *token)
 {
     if (s_base(q, "ListObjectsV2", "GET", bucket, NULL))
@@ -885,6 +900,36 @@ int al_s3_head_object(struct al_aws_ctx *ctx,
     memset(out, 0, sizeof(*out));
     al_s3_call_init(&q);
     return s_sync(ctx, &q, al_s3_head_object_call(&q, bucket, key), 0, s_parse_head, out);
+}
+
+static int s_parse_deleted(const struct al_http_response *r, void *out)
+{
+    *(bool *)out = r->status != 404;
+    return 0;
+}
+
+int al_s3_delete_object(struct al_aws_ctx *ctx,
+                        const char *bucket,
+                        const char *key,
+                        const char *if_match,
+                        bool *deleted)
+{
+    struct al_s3_call q;
+    *deleted = false;
+    al_s3_call_init(&q);
+    if (s_sync(ctx,
+               &q,
+               al_s3_delete_object_call(&q, bucket, key, if_match),
+               0,
+               s_parse_deleted,
+               deleted) == 0)
+        return 0;
+    /* Another ETag: the precondition did what it is for. */
+    if (if_match && al_error_last()->http_status == 412) {
+        al_error_clear();
+        return 0;
+    }
+    return -1;
 }
 
 int al_s3_list_objects(struct al_aws_ctx *ctx,

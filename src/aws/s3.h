@@ -133,7 +133,8 @@ struct al_s3_call {
     struct al_kv query[AL_S3_CALL_MAX_QUERY];
     char md5_b64[32];
     char number[24];
-    char *copy_source;  /* owned */
+    char if_match[AL_S3_ETAG_MAX + 2]; /* quoted */
+    char *copy_source;                 /* owned */
     struct al_buf body; /* a body built here (DeleteObjects, Complete); lives until clean-up */
 };
 
@@ -159,6 +160,16 @@ int al_s3_get_object_call(struct al_s3_call *q,
 
 /** HeadObject; 404 is an answer. @return 0 or -1. */
 int al_s3_head_object_call(struct al_s3_call *q, const char *bucket, const char *key);
+
+/**
+ * DeleteObject; with if_match (an unquoted ETag, or NULL), only while the
+ * object has that ETag (S3's conditional delete). 404 is an answer.
+ * @return 0 or -1.
+ */
+int al_s3_delete_object_call(struct al_s3_call *q,
+                             const char *bucket,
+                             const char *key,
+                             const char *if_match);
 
 /**
  * One ListObjectsV2 page (encoding-type=url) under prefix (NULL = all),
@@ -322,6 +333,17 @@ int al_s3_get_object_to_file(struct al_aws_ctx *ctx,
                              const char *key,
                              const char *path,
                              bool *found);
+
+/**
+ * DeleteObject, conditional on if_match as al_s3_delete_object_call. *deleted
+ * is false when nothing was deleted: the object is gone (404) or has another
+ * ETag (412). @return 0 or -1 (other failures).
+ */
+int al_s3_delete_object(struct al_aws_ctx *ctx,
+                        const char *bucket,
+                        const char *key,
+                        const char *if_match,
+                        bool *deleted);
 
 /** HeadObject into out (out->found false for 404). @return 0 or -1. */
 int al_s3_head_object(struct al_aws_ctx *ctx,

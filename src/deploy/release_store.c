@@ -137,15 +137,16 @@ static int s_get_text(struct al_run *r,
     return 0;
 }
 
+/* Writes text as rel; etag (may be NULL) receives the object's ETag. */
 static int s_put_text(struct al_run *r,
                       const struct al_release_store *s,
                       const char *rel,
                       const char *text,
-                      bool if_none_match)
+                      bool if_none_match,
+                      char etag[AL_S3_ETAG_MAX])
 {
     char key[AL_STORE_KEY_MAX];
     struct al_s3_put p;
-    char etag[AL_S3_ETAG_MAX];
     s_key(s, rel, key);
     memset(&p, 0, sizeof(p));
     p.bucket = s->bucket;
@@ -227,7 +228,7 @@ int al_store_lock(struct al_run *r, const struct al_release_store *s, struct al_
     for (int attempt = 0; attempt < 2; attempt++) {
         const char *expires, *holder;
         time_t t;
-        if (s_put_text(r, s, "lock.json", text, true) == 0) {
+        if (s_put_text(r, s, "lock.json", text, true, l->etag) == 0) {
             l->held = true;
             rc = 0;
             goto cleanup;
@@ -278,27 +279,20 @@ cleanup:
 
 void al_store_unlock(struct al_run *r, const struct al_release_store *s, struct al_release_lock *l)
 {
-    struct al_buf held;
-    bool found = false;
-    json_t *cur = NULL;
+    char key[AL_STORE_KEY_MAX];
     struct al_error saved = *al_error_last();
+    bool deleted = false;
     if (!l->held)
         return;
-    al_buf_init(&held, 64 * 1024);
-    /* Only the holder deletes: a lock taken over after our TTL is someone else's. */
-    if (s_get_text(r, s, "lock.json", &held, &found) == 0 && found &&
-        (cur = al_json_parse(held.data, held.len, "lock.json", AL_ERR_PARSE)) &&
-        al_streq(al_json_str(cur, "token"), l->token)) {
-        char key[AL_STORE_KEY_MAX];
-        const char *keys[1] = { key };
-        s_key(s, "lock.json", key);
-        if (s_delete_keys(r, s->bucket, keys, 1))
-            al_log_warning("could not release the deploy lock: %s (it expires by itself)",
-                           al_error_last()->msg);
-    }
+    /* Only our lock.json goes: one taken over after our TTL has another ETag (kept, 412). */
+    s_key(s, "lock.json", key);
+    if (!l->etag[0])
+        al_log_warning("could not release the deploy lock: S3 gave its lock.json no ETag "
+                       "(it expires by itself)");
+    else if (al_s3_delete_object(r->aws, s->bucket, key, l->etag, &deleted))
+        al_log_warning("could not release the deploy lock: %s (it expires by itself)",
+                       al_error_last()->msg);
     l->held = false;
-    json_decref(cur);
-    al_buf_clean_up(&held);
     *al_error_mut() = saved;
 }
 
@@ -326,7 +320,7 @@ int al_store_put_current(struct al_run *r,
                          const struct al_release_current *c)
 {
     char *text = al_release_current_to_json(c);
-    int rc = text ? s_put_text(r, s, "current.json", text, false) : -1;
+    int rc = text ? s_put_text(r, s, "current.json", text, false, NULL) : -1;
     free(text);
     return rc;
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "aws/s3.h"
 #include "deploy/release_manifest.h"
 #include "deploy/run.h"
 
@@ -25,8 +26,9 @@ struct al_release_store {
 
 struct al_release_lock {
     bool held;
-    bool took_over; /* a stale lock was taken over: its run may have died mid-deploy */
-    char token[33]; /* random; only the holder deletes the lock */
+    bool took_over;            /* a stale lock was taken over: its run may have died mid-deploy */
+    char token[33];            /* random; recorded in lock.json for the people reading it */
+    char etag[AL_S3_ETAG_MAX]; /* of our lock.json: unlocking deletes only that object */
 };
 
 /**

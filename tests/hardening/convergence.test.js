@@ -81,3 +81,36 @@ test('a rollback after a deploy killed half-way restores every file of the relea
   assert.deepEqual(await H.bucketDiff(double, 'site', v1.files), [], 'the bucket is v1 exactly');
   assert.equal((await current()).version, 'b1');
 });
+
+test('a run whose lock was taken over meanwhile leaves the new holder\'s lock.json in place', async () => {
+  await H.seedAccount(double, {});
+  const v1 = version('c1', 'one');
+  const lockKey = 'airlock/production/lock.json';
+  const theirs = { token: 'other-run', runUrl: 'https://github.com/o/r/actions/runs/2', expires: '2099-01-01T00:00:00Z' };
+  // Slow writes widen the window in which another run takes the lock over (after our TTL).
+  await double.control('faults', { rules: [{ service: 's3', operation: 'PutObject', latencyMs: 150 }] });
+  let replaced = false;
+  const r = await H.run(double, {
+    inputs: deploy(v1, 'c1'),
+    killWhen: async () => {
+      if (!replaced && (await H.siteGet(double, H.STORE_BUCKET, lockKey)).status === 200) {
+        await double.control('seed', { objects: [{ bucket: H.STORE_BUCKET, key: lockKey, body: theirs }] });
+        replaced = true;
+      }
+      return false;
+    },
+  });
+  await double.control('faults', { rules: [] });
+  assert.ok(replaced, 'the lock was replaced during the run');
+  assert.equal(r.status, 0, r.stdout);
+  const left = await H.siteGet(double, H.STORE_BUCKET, lockKey);
+  assert.equal(left.status, 200, 'the other run\'s lock is still there');
+  assert.equal(JSON.parse(left.body.toString('utf8')).token, 'other-run');
+});
+
+test('an unlocked store: a finished run deletes its own lock.json', async () => {
+  await H.seedAccount(double, {});
+  const r = await H.run(double, { inputs: deploy(version('d1', 'one'), 'd1') });
+  assert.equal(r.status, 0, r.stdout);
+  assert.equal((await H.siteGet(double, H.STORE_BUCKET, 'airlock/production/lock.json')).status, 404);
+});

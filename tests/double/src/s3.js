@@ -269,6 +269,8 @@ async function getObject(ctx, head = false) {
 async function deleteObject(ctx) {
   await drain(ctx);
   const bucket = needBucket(ctx);
+  // Conditional deletes (If-Match: ETag) answer like conditional writes: 404 or 412.
+  if (ctx.req.headers['if-match'] !== undefined) checkWritePreconditions(ctx, bucket);
   ctx.state.deleteObject(bucket, ctx.key);
   ctx.send(204, {}, null);
 }

@@ -140,6 +140,17 @@ test('DeleteObject and DeleteObjects (Quiet and not)', async () => {
   await assert.rejects(s3.send(new S3.HeadObjectCommand({ Bucket: 'del', Key: 'a' })), (e) => e.$metadata.httpStatusCode === 404);
 });
 
+test('DeleteObject with If-Match deletes only the object of that ETag', async () => {
+  await s3.send(new S3.CreateBucketCommand({ Bucket: 'cond' }));
+  const put = await s3.send(new S3.PutObjectCommand({ Bucket: 'cond', Key: 'lock', Body: 'mine' }));
+  await s3.send(new S3.PutObjectCommand({ Bucket: 'cond', Key: 'lock', Body: 'theirs' }));
+  await assert.rejects(s3.send(new S3.DeleteObjectCommand({ Bucket: 'cond', Key: 'lock', IfMatch: put.ETag })), (e) => e.$metadata.httpStatusCode === 412);
+  const now = await s3.send(new S3.HeadObjectCommand({ Bucket: 'cond', Key: 'lock' }));
+  await s3.send(new S3.DeleteObjectCommand({ Bucket: 'cond', Key: 'lock', IfMatch: now.ETag }));
+  await assert.rejects(s3.send(new S3.HeadObjectCommand({ Bucket: 'cond', Key: 'lock' })), (e) => e.$metadata.httpStatusCode === 404);
+  await assert.rejects(s3.send(new S3.DeleteObjectCommand({ Bucket: 'cond', Key: 'lock', IfMatch: now.ETag })), (e) => e.$metadata.httpStatusCode === 404);
+});
+
 test('CopyObject with COPY and REPLACE directives', async () => {
   await s3.send(new S3.PutObjectCommand({ Bucket: 'alpha', Key: 'src/a b.css', Body: 'body{}', ContentType: 'text/css', CacheControl: 'max-age=60', Metadata: { k: 'v' } }));
   const c1 = await s3.send(new S3.CopyObjectCommand({ Bucket: 'alpha', Key: 'dst/copy.css', CopySource: `alpha/${encodeURIComponent('src/a b.css')}` }));
