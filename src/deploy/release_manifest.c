@@ -63,18 +63,22 @@ void al_release_clean_up(struct al_release *r)
     al_release_init(r);
 }
 
-static int s_cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 const char *al_release_intern(struct al_release *r, const char *s)
 {
     struct al_strv *v = &r->strings;
-    char **hit = v->len ? bsearch(&s, v->items, v->len, sizeof(char *), s_cmp_str) : NULL;
-    size_t at = 0;
-    if (hit)
-        return *hit;
+    size_t lo = 0, hi = v->len;
+    char *copy;
+    /* Sorted, so a lookup is a binary search and the insertion point falls out of it. */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(s, v->items[mid]);
+        if (c == 0)
+            return v->items[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
     if (v->len >= AL_RELEASE_MAX_STRINGS) {
         al_raise(AL_ERR_LIMIT,
                  "a release holds more than %u distinct content types and cache controls",
@@ -83,16 +87,10 @@ const char *al_release_intern(struct al_release *r, const char *s)
     }
     if (al_strv_push(v, s))
         return NULL;
-    /* Keep the list sorted: move the new string to its place. */
-    while (at < v->len - 1 && strcmp(v->items[at], s) < 0)
-        at++;
-    hit = &v->items[v->len - 1];
-    {
-        char *copy = *hit;
-        memmove(&v->items[at + 1], &v->items[at], (v->len - 1 - at) * sizeof(char *));
-        v->items[at] = copy;
-        return copy;
-    }
+    copy = v->items[v->len - 1];
+    memmove(&v->items[lo + 1], &v->items[lo], (v->len - 1 - lo) * sizeof(char *));
+    v->items[lo] = copy;
+    return copy;
 }
 
 size_t al_release_n_files(const struct al_release *r)
