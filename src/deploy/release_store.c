@@ -137,13 +137,13 @@ static int s_get_text(struct al_run *r,
     return 0;
 }
 
-/* Writes text as rel; etag (may be NULL) receives the object's ETag. */
-static int s_put_text(struct al_run *r,
-                      const struct al_release_store *s,
-                      const char *rel,
-                      const char *text,
-                      bool if_none_match,
-                      char etag[AL_S3_ETAG_MAX])
+/* Writes body (JSON) as rel; etag (may be NULL) receives the object's ETag. */
+static int s_put(struct al_run *r,
+                 const struct al_release_store *s,
+                 const char *rel,
+                 struct al_http_body body,
+                 bool if_none_match,
+                 char etag[AL_S3_ETAG_MAX])
 {
     char key[AL_STORE_KEY_MAX];
     struct al_s3_put p;
@@ -151,12 +151,21 @@ static int s_put_text(struct al_run *r,
     memset(&p, 0, sizeof(p));
     p.bucket = s->bucket;
     p.key = key;
-    p.body.kind = AL_HTTP_BODY_MEMORY;
-    p.body.data = text;
-    p.body.len = strlen(text);
+    p.body = body;
     p.meta.content_type = "application/json";
     p.if_none_match = if_none_match;
     return al_s3_put_object(r->aws, &p, etag);
+}
+
+static int s_put_text(struct al_run *r,
+                      const struct al_release_store *s,
+                      const char *rel,
+                      const char *text,
+                      bool if_none_match,
+                      char etag[AL_S3_ETAG_MAX])
+{
+    struct al_http_body b = { .kind = AL_HTTP_BODY_MEMORY, .data = text, .len = strlen(text) };
+    return s_put(r, s, rel, b, if_none_match, etag);
 }
 
 static int s_delete_keys(struct al_run *r, const char *bucket, const char *const *keys, size_t n)
@@ -378,8 +387,8 @@ int al_store_put_release(struct al_run *r,
                          const struct al_release *rel)
 {
     /* Through a file: a manifest of 100,000 files is ~20 MB of text. */
-    char tmp[PATH_MAX], key[AL_STORE_KEY_MAX], rel_key[256];
-    struct al_s3_put p;
+    char tmp[PATH_MAX], rel_key[256];
+    struct al_http_body body;
     FILE *f = NULL;
     long size;
     int fd, rc = -1;
@@ -398,15 +407,11 @@ int al_store_put_release(struct al_run *r,
         goto cleanup;
     }
     snprintf(rel_key, sizeof(rel_key), "releases/%s.json", rel->version);
-    s_key(s, rel_key, key);
-    memset(&p, 0, sizeof(p));
-    p.bucket = s->bucket;
-    p.key = key;
-    p.body.kind = AL_HTTP_BODY_FILE;
-    p.body.path = tmp;
-    p.body.length = (uint64_t)size;
-    p.meta.content_type = "application/json";
-    rc = al_s3_put_object(r->aws, &p, NULL);
+    memset(&body, 0, sizeof(body));
+    body.kind = AL_HTTP_BODY_FILE;
+    body.path = tmp;
+    body.length = (uint64_t)size;
+    rc = s_put(r, s, rel_key, body, false, NULL);
 cleanup:
     if (f)
         fclose(f);
