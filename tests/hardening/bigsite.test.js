@@ -61,3 +61,23 @@ test(`peak RSS of the ${FILES}-file deploy within 30 MB`, () => {
   assert.ok(peakKb !== null, 'not measured');
   assert.ok(peakKb <= TARGET_KB, `peak RSS ${(peakKb / 1024).toFixed(1)} MiB`);
 });
+
+// A redeploy also holds the live release's record (read line by line) to
+// find what changed: measured, with a ceiling that catches a regression
+// (the whole-text reader this replaced took 160 MB).
+const REDEPLOY_CEILING_KB = 64 * 1024;
+test(`a no-change redeploy of the ${FILES} files uploads nothing, within ${REDEPLOY_CEILING_KB / 1024} MiB`, { skip: !fs.existsSync(TIME) && `${TIME} is not installed` }, async (t) => {
+  assert.ok(peakKb !== null, 'the first deploy did not run');
+  const r = await H.run(double, {
+    bin: TIME, args: ['-v', STATIC],
+    inputs: { command: 'deploy', version: 'v2', 'site-dir': path.join(work, 'site'), bucket: 'site' },
+    timeoutMs: 600000,
+  });
+  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+  assert.ok(m, r.stderr.slice(-2000));
+  assert.equal(r.status, 0, `${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
+  assert.equal(r.outputs['files-uploaded'], '0');
+  assert.equal(r.outputs['files-unchanged'], String(FILES + 1));
+  t.diagnostic(`no-change redeploy in ${r.ms} ms; peak RSS ${(Number(m[1]) / 1024).toFixed(1)} MiB`);
+  assert.ok(Number(m[1]) <= REDEPLOY_CEILING_KB, `peak RSS ${m[1]} kB`);
+});
