@@ -74,7 +74,7 @@ static int s_add(struct s_walk *w, const char *path, const char *rel)
     struct al_site *s = w->site;
     struct al_site_file *f;
     struct al_buf key;
-    uint8_t md5[AL_MD5_LEN], sha[AL_SHA256_LEN];
+    uint8_t sha[AL_SHA256_LEN];
     uint64_t size = 0;
 
     if (s->len >= AL_SITE_MAX_FILES)
@@ -95,7 +95,7 @@ static int s_add(struct s_walk *w, const char *path, const char *rel)
         s->files = p;
         s->cap = cap;
     }
-    if (al_hash_file(path, md5, sha, &size))
+    if (al_hash_file(path, NULL, sha, &size))
         return -1;
     al_buf_init(&key, AL_SITE_MAX_KEY + 1);
     if ((w->prefix_len && al_buf_puts(&key, w->opts->prefix)) || al_buf_puts(&key, rel)) {
@@ -111,7 +111,6 @@ static int s_add(struct s_walk *w, const char *path, const char *rel)
         return -1;
     s->len++;
     f->size = size;
-    memcpy(f->md5, md5, AL_MD5_LEN);
     al_hex(sha, AL_SHA256_LEN, f->sha256_hex);
     f->content_type = al_mime_type(rel);
     f->entry = al_site_is_entry(rel);
@@ -235,6 +234,25 @@ int al_site_path(const struct al_site *s, const struct al_site_file *f, char out
     int n = snprintf(out, PATH_MAX, "%s/%s", s->dir, f->key + s->prefix_len);
     if (n < 0 || n >= PATH_MAX)
         return al_raise(AL_ERR_USAGE, "local path of '%.200s' is over PATH_MAX", f->key);
+    return 0;
+}
+
+int al_site_md5(const struct al_site *s, struct al_site_file *f)
+{
+    char path[PATH_MAX];
+    uint64_t size = 0;
+    if (f->have_md5)
+        return 0;
+    if (al_site_path(s, f, path) || al_hash_file(path, f->md5, NULL, &size))
+        return -1;
+    if (size != f->size)
+        return al_raise(AL_ERR_USAGE,
+                        "%.200s changed while airlock ran (%llu bytes, was %llu); deploy a "
+                        "finished build",
+                        path,
+                        (unsigned long long)size,
+                        (unsigned long long)f->size);
+    f->have_md5 = true;
     return 0;
 }
 

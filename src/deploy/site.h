@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The local site: every regular file under site-dir as an S3 key with its
- * size, MD5 and SHA-256 (one streaming pass), Content-Type, Cache-Control
- * and entry-file flag. Nothing outside site-dir is ever read: a symlink is
+ * size, SHA-256, Content-Type, Cache-Control and entry-file flag; its MD5 is
+ * read later, only for the files that need one (most of a redeploy's files
+ * are compared by SHA-256 alone). Nothing outside site-dir is ever read: a symlink is
  * followed only when its target stays inside; anything else stops the scan
  * (AL_ERR_USAGE, exit 2) before a single request is made.
  */
@@ -23,10 +24,11 @@
 struct al_site_file {
     char *key; /* prefix + relative path, '/' separators, UTF-8; the local path is al_site_path */
     uint64_t size;
-    /* Packed for a site of 100,000 files: MD5 as bytes (sent as Content-MD5), the flag here. */
-    uint8_t md5[AL_MD5_LEN];
+    /* Packed for a site of 100,000 files: MD5 as bytes, the flags here. */
+    uint8_t md5[AL_MD5_LEN]; /* valid when have_md5 (al_site_md5) */
     char sha256_hex[AL_SHA256_HEX_LEN + 1];
     bool entry;                /* uploaded in phase B */
+    bool have_md5;             /* the MD5 is read only for a file sent or compared with an ETag */
     const char *content_type;  /* static */
     const char *cache_control; /* borrowed from the rules or static */
 };
@@ -64,6 +66,13 @@ int al_site_scan(const struct al_site_opts *opts, struct al_site *s);
  * holds PATH_MAX bytes. @return 0, or -1 when it does not fit (raised).
  */
 int al_site_path(const struct al_site *s, const struct al_site_file *f, char out[PATH_MAX]);
+
+/**
+ * Reads f's MD5 (for Content-MD5, or to compare with a listed ETag) unless
+ * already known; fails when the file no longer has its scanned size.
+ * @return 0 or -1.
+ */
+int al_site_md5(const struct al_site *s, struct al_site_file *f);
 
 /** Binary search by key. @return the file or NULL. Borrowed. */
 const struct al_site_file *al_site_find(const struct al_site *s, const char *key);

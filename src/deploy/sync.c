@@ -238,7 +238,7 @@ static bool s_is_md5_etag(const char *etag)
 /* Is the object the same as the local file? May HEAD a multipart object. */
 static int s_same(struct al_run *r,
                   struct al_sync *s,
-                  const struct al_site_file *f,
+                  struct al_site_file *f,
                   const struct s_remote_obj *o,
                   bool *same)
 {
@@ -254,6 +254,8 @@ static int s_same(struct al_run *r,
     }
     if (s_is_md5_etag(o->etag)) {
         char md5_hex[AL_MD5_HEX_LEN + 1];
+        if (al_site_md5(&s->site, f))
+            return -1;
         al_hex(f->md5, AL_MD5_LEN, md5_hex);
         *same = strcasecmp(o->etag, md5_hex) == 0;
         return 0;
@@ -280,7 +282,7 @@ static bool s_is_excluded(const struct al_run *r, const char *rel)
 static int s_plan(struct al_run *r, struct al_sync *s, struct s_remote_obj *remote, size_t n_remote)
 {
     size_t li = 0, ri = 0, plen = strlen(s->prefix);
-    const struct al_site *site = &s->site;
+    struct al_site *site = &s->site;
 
     if (n_remote > 1) {
         size_t w = 1;
@@ -292,7 +294,7 @@ static int s_plan(struct al_run *r, struct al_sync *s, struct s_remote_obj *remo
         n_remote = w;
     }
     while (li < site->len || ri < n_remote) {
-        const struct al_site_file *f = li < site->len ? &site->files[li] : NULL;
+        struct al_site_file *f = li < site->len ? &site->files[li] : NULL;
         const struct s_remote_obj *o = ri < n_remote ? &remote[ri] : NULL;
         int c = !f ? 1 : !o ? -1 : strcmp(f->key, o->key);
         if (c > 0) {
@@ -441,7 +443,7 @@ struct s_upload_ctx {
     struct s_put_text text;
 };
 
-/* Fills p for f; p borrows t, which receives f's local path and MD5. @return 0 or -1. */
+/* Fills p for f (no Content-MD5); p borrows t, which receives f's local path. @return 0 or -1. */
 static int s_fill_put(const struct al_sync *s,
                       const struct al_site_file *f,
                       struct s_put_text *t,
@@ -464,8 +466,6 @@ static int s_fill_put(const struct al_sync *s,
     p->meta.content_type = f->content_type;
     p->meta.cache_control = f->cache_control;
     p->meta.sha256_hex = f->sha256_hex;
-    al_hex(f->md5, AL_MD5_LEN, t->md5_hex);
-    p->md5_hex = t->md5_hex;
     p->payload_sha256 = f->sha256_hex;
     return 0;
 }
@@ -473,9 +473,13 @@ static int s_fill_put(const struct al_sync *s,
 static int s_put_build(void *user, size_t i, struct al_s3_call *q)
 {
     struct s_upload_ctx *u = user;
+    struct al_site_file *f = &u->s->site.files[u->idx[i]];
     struct al_s3_put p;
-    if (s_fill_put(u->s, &u->s->site.files[u->idx[i]], &u->text, &p))
+    /* Content-MD5 too (S3 Object Lock buckets require it); multipart parts carry their own. */
+    if (s_fill_put(u->s, f, &u->text, &p) || al_site_md5(&u->s->site, f))
         return -1;
+    al_hex(f->md5, AL_MD5_LEN, u->text.md5_hex);
+    p.md5_hex = u->text.md5_hex;
     return al_s3_put_object_call(q, &p);
 }
 
@@ -525,7 +529,6 @@ static int s_run_phase(struct al_run *r, struct al_sync *s, const struct s_phase
         if (s_fill_put(s, f, &u.text, &p))
             return -1;
         /* Parts carry their own digests; the object keeps the whole file's SHA-256. */
-        p.md5_hex = NULL;
         p.payload_sha256 = NULL;
         s->prog.bytes_in_file = 0;
         if (al_s3_upload_multipart(r->aws, &p, 0, s_multipart_progress, s, NULL))

@@ -137,6 +137,22 @@ static void s_rm_rf(const char *dir)
     nftw(dir, s_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+TEST(site_md5_refuses_a_file_changed_since_the_scan)
+{
+    char *dir = al_test_tmpdir();
+    struct al_site s;
+    struct al_site_opts o = { dir, NULL, NULL, NULL };
+    s_write(dir, "app.js", "one");
+    al_site_init(&s);
+    ASSERT_OK(al_site_scan(&o, &s));
+    s_write(dir, "app.js", "one more");
+    ASSERT_FAILS(al_site_md5(&s, &s.files[0]));
+    ASSERT_CONTAINS(al_error_last()->msg, "app.js changed while airlock ran");
+    al_site_clean_up(&s);
+    s_rm_rf(dir);
+    free(dir);
+}
+
 TEST(site_scan_keys_hashes_and_order)
 {
     char *dir = al_test_tmpdir();
@@ -157,6 +173,9 @@ TEST(site_scan_keys_hashes_and_order)
     ASSERT_INT_EQ(s.len, 5);
     ASSERT_STR_EQ(s.files[0].key, "app/a-b.js"); /* byte order: '-' < '/' */
     ASSERT_STR_EQ(s.files[1].key, "app/a/b.js");
+    /* The MD5 is read on demand, not by the scan. */
+    ASSERT(!s.files[1].have_md5);
+    ASSERT_OK(al_site_md5(&s, &s.files[1]));
     al_hex(s.files[1].md5, AL_MD5_LEN, md5_hex);
     ASSERT_STR_EQ(md5_hex, "900150983cd24fb0d6963f7d28e17f72");
     ASSERT_STR_EQ(s.files[1].sha256_hex,
