@@ -193,10 +193,12 @@ int al_release_commit(struct al_run *r, struct al_release_ctx *c, const struct a
     struct al_release_current cur;
     struct al_step_record *step = al_run_step_begin(r, "Release");
     size_t copied = 0;
-    bool current_written = false;
+    struct al_strv listed;
+    bool current_written = false, have_listed = false;
     int rc = -1;
 
     al_release_init(&rel);
+    al_strv_init(&listed);
     memset(&cur, 0, sizeof(cur));
     rel.time = al_clock_now();
     if (al_str_set(&rel.version, r->info.version) || al_str_set(&rel.commit, r->info.commit) ||
@@ -231,14 +233,18 @@ int al_release_commit(struct al_run *r, struct al_release_ctx *c, const struct a
                      ? c->current.version
                      : (c->have_current ? c->current.previous : NULL);
     cur.time = rel.time;
-    if (al_store_put_current(r, &c->store, &cur))
+    if (al_store_put_current_listing(r, &c->store, &cur, &listed, &have_listed))
         goto cleanup;
     current_written = true;
     if (cur.previous && al_str_set(&r->previous_version, cur.previous))
         goto cleanup;
     if (al_outputs_set(r->outputs, "release-id", rel.version))
         goto cleanup;
-    if (al_store_prune(r, &c->store, (size_t)al_opts_uint(r->opts, AL_OPT_KEEP_RELEASES), &cur))
+    if (al_store_prune(r,
+                       &c->store,
+                       (size_t)al_opts_uint(r->opts, AL_OPT_KEEP_RELEASES),
+                       &cur,
+                       have_listed ? &listed : NULL))
         al_log_warning("release retention failed (the release is recorded): %s",
                        al_error_last()->msg);
     rc = 0;
@@ -258,6 +264,7 @@ cleanup:
                         rel.n_stacks,
                         copied);
     al_release_clean_up(&rel);
+    al_strv_clean_up(&listed);
     return rc;
 }
 

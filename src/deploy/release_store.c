@@ -334,6 +334,107 @@ int al_store_put_current(struct al_run *r,
     return rc;
 }
 
+/* The versions whose manifest a listing of releases/ (under prefix) holds. */
+static int s_names_in(const struct al_s3_listing *list, const char *prefix, struct al_strv *out)
+{
+    for (size_t i = 0; i < list->len; i++) {
+        const char *name = list->items[i].key + strlen(prefix);
+        size_t len = strlen(name);
+        char version[AL_VERSION_MAX + 1];
+        if (!al_str_prefix(list->items[i].key, prefix) || len <= 5 || len - 5 > AL_VERSION_MAX ||
+            strcmp(name + len - 5, ".json") != 0)
+            continue;
+        memcpy(version, name, len - 5);
+        version[len - 5] = '\0';
+        if (al_release_version_valid(version) && al_strv_push(out, version))
+            return -1;
+    }
+    return 0;
+}
+
+/* current.json and the first page of releases/, sent together. */
+struct s_put_list {
+    const struct al_release_store *s;
+    const char *text;
+    char key[AL_STORE_KEY_MAX]; /* the call being built's; copied when it is submitted */
+    char prefix[AL_STORE_KEY_MAX];
+    struct al_s3_listing listing;
+    struct al_buf token;
+    bool put_ok, listed;
+    struct al_error put_error; /* when !put_ok */
+};
+
+static int s_put_list_build(void *user, size_t i, struct al_s3_call *q)
+{
+    struct s_put_list *pl = user;
+    struct al_s3_put p;
+    if (i == 1)
+        return al_s3_list_call(q, pl->s->bucket, pl->prefix, NULL);
+    s_key(pl->s, "current.json", pl->key);
+    memset(&p, 0, sizeof(p));
+    p.bucket = pl->s->bucket;
+    p.key = pl->key;
+    p.body.kind = AL_HTTP_BODY_MEMORY;
+    p.body.data = pl->text;
+    p.body.len = strlen(pl->text);
+    p.meta.content_type = "application/json";
+    return al_s3_put_object_call(q, &p);
+}
+
+static void s_put_list_done(void *user, size_t i, struct al_http_response *resp)
+{
+    struct s_put_list *pl = user;
+    if (i == 0) {
+        pl->put_ok = !resp->failed;
+        pl->put_error = resp->error;
+    } else if (!resp->failed && al_s3_parse_list_page(resp, &pl->listing, &pl->token) == 0)
+        pl->listed = pl->token.len == 0; /* more than one page: retention lists again */
+}
+
+int al_store_put_current_listing(struct al_run *r,
+                                 const struct al_release_store *s,
+                                 const struct al_release_current *c,
+                                 struct al_strv *names,
+                                 bool *listed)
+{
+    struct s_put_list pl;
+    struct al_s3_batch b;
+    char *text = al_release_current_to_json(c);
+    int rc = -1;
+
+    *listed = false;
+    if (!text)
+        return -1;
+    memset(&pl, 0, sizeof(pl));
+    pl.s = s;
+    pl.text = text;
+    s_key(s, "releases/", pl.prefix);
+    al_s3_listing_init(&pl.listing);
+    al_buf_init(&pl.token, 4096);
+    memset(&b, 0, sizeof(b));
+    b.n = 2;
+    b.build = s_put_list_build;
+    b.done = s_put_list_done;
+    b.user = &pl;
+    if (al_s3_batch_run(r->aws, &b, NULL) && !pl.put_ok) {
+        *al_error_mut() = pl.put_error;
+        goto cleanup;
+    }
+    /* A failed listing is not the record's failure: retention lists on its own. */
+    al_error_clear();
+    if (pl.listed) {
+        if (s_names_in(&pl.listing, pl.prefix, names))
+            goto cleanup;
+        *listed = true;
+    }
+    rc = 0;
+cleanup:
+    al_s3_listing_clean_up(&pl.listing);
+    al_buf_clean_up(&pl.token);
+    free(text);
+    return rc;
+}
+
 int al_store_get_release(struct al_run *r,
                          const struct al_release_store *s,
                          const char *version,
@@ -437,25 +538,12 @@ static int s_release_names(struct al_run *r, const struct al_release_store *s, s
 {
     struct al_s3_listing list;
     char prefix[AL_STORE_KEY_MAX];
-    int rc = -1;
+    int rc;
 
     al_s3_listing_init(&list);
     s_key(s, "releases/", prefix);
-    if (al_s3_list_objects(r->aws, s->bucket, prefix, &list))
-        goto cleanup;
-    for (size_t i = 0; i < list.len; i++) {
-        const char *name = list.items[i].key + strlen(prefix);
-        size_t len = strlen(name);
-        char version[AL_VERSION_MAX + 1];
-        if (len <= 5 || len - 5 > AL_VERSION_MAX || strcmp(name + len - 5, ".json") != 0)
-            continue;
-        memcpy(version, name, len - 5);
-        version[len - 5] = '\0';
-        if (al_release_version_valid(version) && al_strv_push(out, version))
-            goto cleanup;
-    }
-    rc = 0;
-cleanup:
+    rc = al_s3_list_objects(r->aws, s->bucket, prefix, &list) || s_names_in(&list, prefix, out) ? -1
+                                                                                                : 0;
     al_s3_listing_clean_up(&list);
     return rc;
 }
@@ -688,7 +776,8 @@ int al_store_get_blob(struct al_run *r,
 int al_store_prune(struct al_run *r,
                    const struct al_release_store *s,
                    size_t keep,
-                   const struct al_release_current *cur)
+                   const struct al_release_current *cur,
+                   const struct al_strv *listed)
 {
     struct al_strv names, versions, keep_blobs, del, have;
     char key[AL_STORE_KEY_MAX];
@@ -700,7 +789,10 @@ int al_store_prune(struct al_run *r,
     al_strv_init(&del);
     al_strv_init(&have);
     /* Blobs become unreferenced only when a manifest goes: nothing to do while all are kept. */
-    if (s_release_names(r, s, &names))
+    for (size_t i = 0; listed && i < listed->len; i++)
+        if (al_strv_push(&names, listed->items[i]))
+            goto cleanup;
+    if (!listed && s_release_names(r, s, &names))
         goto cleanup;
     if (names.len <= keep) {
         rc = 0;

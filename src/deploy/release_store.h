@@ -61,6 +61,18 @@ int al_store_get_current(struct al_run *r,
                          struct al_release_current *c,
                          bool *found);
 
+/**
+ * Writes current.json and, in the same round trip, lists the recorded
+ * versions for retention: *listed says whether names (appended to, owned by
+ * the caller) holds them all (a failed or multi-page listing leaves that to
+ * al_store_prune). @return 0 or -1 (current.json was not written).
+ */
+int al_store_put_current_listing(struct al_run *r,
+                                 const struct al_release_store *s,
+                                 const struct al_release_current *c,
+                                 struct al_strv *names,
+                                 bool *listed);
+
 /** Writes current.json. @return 0 or -1. */
 int al_store_put_current(struct al_run *r,
                          const struct al_release_store *s,
@@ -126,11 +138,14 @@ int al_store_get_blob(struct al_run *r,
 
 /**
  * Keeps the newest `keep` manifests (and the live and previous versions),
- * deletes the rest and every blob no kept manifest references. @return 0 or -1.
+ * deletes the rest and every blob no kept manifest references. listed: the
+ * recorded versions when al_store_put_current_listing read them (borrowed),
+ * or NULL to list them here. @return 0 or -1.
  */
 int al_store_prune(struct al_run *r,
                    const struct al_release_store *s,
                    size_t keep,
-                   const struct al_release_current *cur);
+                   const struct al_release_current *cur,
+                   const struct al_strv *listed);
 
 #endif
