@@ -417,7 +417,8 @@ int al_store_put_current_listing(struct al_run *r,
     b.done = s_put_list_done;
     b.user = &pl;
     if (al_s3_batch_run(r->aws, &b, NULL) && !pl.put_ok) {
-        *al_error_mut() = pl.put_error;
+        if (pl.put_error.msg[0]) /* else the batch's own error (the engine broke) */
+            *al_error_mut() = pl.put_error;
         goto cleanup;
     }
     /* A failed listing is not the record's failure: retention lists on its own. */
