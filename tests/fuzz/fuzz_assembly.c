@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: the cloud assembly reader (manifest.json of an untrusted cdk.out). */
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -7,16 +8,17 @@
 #include <unistd.h>
 
 #include "deploy/assembly.h"
+#include "util/fs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
-    static char dir[64], path[96];
+    static char dir[PATH_MAX], path[PATH_MAX + 32];
     struct al_assembly a;
     FILE *f;
     if (!dir[0]) {
-        snprintf(dir, sizeof(dir), "/tmp/airlock-fuzz-asm-%d", (int)getpid());
+        snprintf(dir, sizeof(dir), "%s/airlock-fuzz-asm-%d", al_temp_dir(), (int)getpid());
         mkdir(dir, 0755);
         snprintf(path, sizeof(path), "%s/manifest.json", dir);
     }

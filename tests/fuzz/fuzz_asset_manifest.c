@@ -6,6 +6,7 @@
  * directory for sources to point at, so that good inputs reach packaging
  * decisions and the resolution of ${AWS::...} placeholders.
  */
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 
 #include "deploy/assembly.h"
 #include "util/err.h"
+#include "util/fs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n);
 
@@ -39,10 +41,10 @@ static int s_write(const char *path, const char *data, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
-    static char dir[64], path[128];
+    static char dir[PATH_MAX], path[PATH_MAX + 32];
     struct al_assembly a;
     if (!dir[0]) {
-        snprintf(dir, sizeof(dir), "/tmp/airlock-fuzz-assets-%d", (int)getpid());
+        snprintf(dir, sizeof(dir), "%s/airlock-fuzz-assets-%d", al_temp_dir(), (int)getpid());
         mkdir(dir, 0755);
         snprintf(path, sizeof(path), "%s/manifest.json", dir);
         s_write(path, s_manifest, strlen(s_manifest));

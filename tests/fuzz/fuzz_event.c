@@ -1,22 +1,24 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: the workflow event payload reader. */
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "gha/event.h"
+#include "util/fs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
-    static char path[64];
+    static char path[PATH_MAX];
     struct al_gha_event ev;
     struct al_opt_layer l;
     FILE *f;
     if (!path[0])
-        snprintf(path, sizeof(path), "/tmp/airlock-fuzz-event-%d.json", (int)getpid());
+        snprintf(path, sizeof(path), "%s/airlock-fuzz-event-%d.json", al_temp_dir(), (int)getpid());
     f = fopen(path, "wb");
     if (!f)
         return 0;
