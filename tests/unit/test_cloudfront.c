@@ -8,9 +8,10 @@
 #include "aws/cloudfront.h"
 #include "deploy/steps.h"
 #include "http/script.h"
+#include "run_fixture.h"
 #include "util/clock.h"
 
-#define T0 1767225600 /* 2026-01-01T00:00:00Z */
+#define T0 AL_TEST_T0
 #define INV_XML(id, status)                                                                        \
     "<?xml version=\"1.0\"?><Invalidation xmlns=\"http://cloudfront.amazonaws.com/doc/"            \
     "2020-05-31/\"><Id>" id "</Id><Status>" status "</Status><CreateTime>2026-01-01T00:00:00Z"     \
@@ -21,59 +22,6 @@
     "Sender</Type><Code>TooManyInvalidationsInProgress</Code><Message>Processing your request "    \
     "will cause you to exceed the maximum number of in-progress wildcard invalidations."           \
     "</Message></Error><RequestId>r1</RequestId></ErrorResponse>"
-
-struct s_fx {
-    struct al_http_script *script;
-    struct al_opts opts;
-    struct al_outputs outputs;
-    struct al_run run;
-};
-
-static int s_setup(struct s_fx *f, const char *const *kv)
-{
-    struct al_opt_layer l;
-    struct al_creds_config cc = { 0 };
-    struct al_run *r = &f->run;
-    int rc = 0;
-    memset(f, 0, sizeof(*f));
-    al_clock_pin(T0);
-    f->script = al_http_script_new();
-    al_opts_init(&f->opts);
-    al_outputs_init(&f->outputs);
-    al_opt_layer_init(&l, AL_SRC_FLAG);
-    for (; kv && kv[0] && !rc; kv += 2)
-        rc = al_opt_layer_set(&l, (enum al_opt_id)al_opt_find(kv[0]), kv[1], "test");
-    rc = rc || al_opts_merge(&f->opts, &l) || al_opts_apply_defaults(&f->opts) ||
-         al_opts_validate(&f->opts);
-    al_opt_layer_clean_up(&l);
-    al_run_init(r, &f->opts, &f->outputs);
-    r->info.command = "deploy";
-    r->info.version = "v2";
-    r->info.run_id = "4242";
-    r->http.transport_factory = al_http_script_factory;
-    r->http.transport_arg = f->script;
-    r->http.backoff_base_ms = 1;
-    r->http.backoff_cap_ms = 2;
-    r->endpoints.region = "ap-northeast-1";
-    r->endpoints.env_endpoint_url = "http://127.0.0.1:9";
-    snprintf(r->region, sizeof(r->region), "ap-northeast-1");
-    cc.env_access_key_id = "AKIDCDNTEST000000001";
-    cc.env_secret_access_key = "cdn/test/secret";
-    if (rc || !(r->engine = al_http_engine_new(&r->http)) ||
-        !(r->creds = al_creds_new(&cc, &r->endpoints, &r->http)) ||
-        !(r->aws = al_aws_ctx_new(r->engine, r->creds, &r->endpoints)))
-        return -1;
-    return 0;
-}
-
-static void s_teardown(struct s_fx *f)
-{
-    al_run_clean_up(&f->run);
-    al_opts_clean_up(&f->opts);
-    al_outputs_clean_up(&f->outputs);
-    al_http_script_free(f->script);
-    al_clock_pin(0);
-}
 
 static void s_keys(struct al_strv *v, const char *const *keys)
 {
@@ -134,11 +82,11 @@ TEST(cloudfront_distribution_id_rules)
 
 TEST(cloudfront_create_and_get_on_the_wire)
 {
-    struct s_fx f;
+    struct al_test_run f;
     struct al_cf_invalidation inv;
     const char *paths[] = { "/index.html" };
     const struct al_http_script_request *q;
-    ASSERT_OK(s_setup(&f, NULL));
+    ASSERT_OK(al_test_run_setup(&f, NULL, true));
     al_http_script_respond(f.script, 201, "Location: http://x/inv", INV_XML("IABC", "InProgress"));
     ASSERT_OK(al_cf_create_invalidation(f.run.aws, "E2EXAMPLE", paths, 1, "ref-1", &inv));
     ASSERT_STR_EQ(inv.id, "IABC");
@@ -155,30 +103,30 @@ TEST(cloudfront_create_and_get_on_the_wire)
     q = al_http_script_request(f.script, 1);
     ASSERT_STR_EQ(q->method, "GET");
     ASSERT_STR_EQ(q->url, "http://127.0.0.1:9/2020-05-31/distribution/E2EXAMPLE/invalidation/IABC");
-    s_teardown(&f);
+    al_test_run_teardown(&f);
 }
 
 TEST(cloudfront_busy_is_an_aws_error_with_its_code)
 {
-    struct s_fx f;
+    struct al_test_run f;
     struct al_cf_invalidation inv;
     const char *paths[] = { "/a" };
-    ASSERT_OK(s_setup(&f, NULL));
+    ASSERT_OK(al_test_run_setup(&f, NULL, true));
     al_http_script_respond(f.script, 400, "Content-Type: text/xml", BUSY_XML);
     ASSERT_FAILS(al_cf_create_invalidation(f.run.aws, "E2EXAMPLE", paths, 1, "r", &inv));
     ASSERT_STR_EQ(al_error_last()->aws_code, "TooManyInvalidationsInProgress");
     ASSERT_INT_EQ(al_http_script_count(f.script), 1); /* not an SDK-retryable code */
-    s_teardown(&f);
+    al_test_run_teardown(&f);
 }
 
 TEST(cdn_step_invalidates_changed_paths_and_sets_output)
 {
     const char *kv[] = { "distribution-id", "E2EXAMPLE", NULL };
     const char *keys[] = { "index.html", "app.js", "logo.png", NULL };
-    struct s_fx f;
+    struct al_test_run f;
     struct al_strv v;
     char items[512], qty[16];
-    ASSERT_OK(s_setup(&f, kv));
+    ASSERT_OK(al_test_run_setup(&f, kv, true));
     s_keys(&v, keys);
     al_http_script_respond(f.script, 201, NULL, INV_XML("IOUT1", "InProgress"));
     ASSERT_OK(al_step_cdn(&f.run, &v));
@@ -195,17 +143,17 @@ TEST(cdn_step_invalidates_changed_paths_and_sets_output)
     ASSERT_INT_EQ(f.run.steps[0].status, AL_STEP_OK);
     ASSERT_CONTAINS(al_buf_str(&f.run.summary.md), "IOUT1");
     al_strv_clean_up(&v);
-    s_teardown(&f);
+    al_test_run_teardown(&f);
 }
 
 TEST(cdn_step_caller_reference_is_stable_per_call_and_new_per_run)
 {
     const char *kv[] = { "distribution-id", "E2EXAMPLE", NULL };
     const char *keys[] = { "a.js", NULL };
-    struct s_fx f;
+    struct al_test_run f;
     struct al_strv v;
     char ref1[256], ref2[256], ref3[256];
-    ASSERT_OK(s_setup(&f, kv));
+    ASSERT_OK(al_test_run_setup(&f, kv, true));
     s_keys(&v, keys);
     /* A lost answer: the engine retries with the same body, so the same reference. */
     al_http_script_fail(f.script, AL_XFER_RESET);
@@ -231,61 +179,61 @@ TEST(cdn_step_caller_reference_is_stable_per_call_and_new_per_run)
               sizeof(ref3));
     ASSERT(strcmp(ref1, ref3) != 0);
     al_strv_clean_up(&v);
-    s_teardown(&f);
+    al_test_run_teardown(&f);
 }
 
 TEST(cdn_step_none_all_dry_run_and_no_distribution)
 {
     const char *keys[] = { "a.js", NULL };
-    struct s_fx f;
+    struct al_test_run f;
     struct al_strv v;
     s_keys(&v, keys);
     {
-        ASSERT_OK(s_setup(&f, NULL));
+        ASSERT_OK(al_test_run_setup(&f, NULL, true));
         ASSERT_OK(al_step_cdn(&f.run, &v));
         ASSERT_INT_EQ(f.run.n_steps, 0);
         ASSERT_INT_EQ(al_http_script_count(f.script), 0);
-        s_teardown(&f);
+        al_test_run_teardown(&f);
     }
     {
         const char *kv[] = { "distribution-id", "E2EXAMPLE", "invalidate", "none", NULL };
-        ASSERT_OK(s_setup(&f, kv));
+        ASSERT_OK(al_test_run_setup(&f, kv, true));
         ASSERT_OK(al_step_cdn(&f.run, &v));
         ASSERT_INT_EQ(f.run.steps[0].status, AL_STEP_SKIPPED);
         ASSERT_INT_EQ(al_http_script_count(f.script), 0);
-        s_teardown(&f);
+        al_test_run_teardown(&f);
     }
     {
         const char *kv[] = { "distribution-id", "E2EXAMPLE", "invalidate", "all", NULL };
         char items[128];
-        ASSERT_OK(s_setup(&f, kv));
+        ASSERT_OK(al_test_run_setup(&f, kv, true));
         al_http_script_respond(f.script, 201, NULL, INV_XML("IALL", "InProgress"));
         ASSERT_OK(al_step_cdn(&f.run, &v));
         s_between(
           al_buf_str(&al_http_script_request(f.script, 0)->body), "Items", items, sizeof(items));
         ASSERT_STR_EQ(items, "<Path>/*</Path>");
-        s_teardown(&f);
+        al_test_run_teardown(&f);
     }
     {
         const char *kv[] = { "distribution-id", "E2EXAMPLE", NULL };
-        ASSERT_OK(s_setup(&f, kv));
+        ASSERT_OK(al_test_run_setup(&f, kv, true));
         f.run.dry_run = true;
         ASSERT_OK(al_step_cdn(&f.run, &v));
         ASSERT_INT_EQ(f.run.steps[0].status, AL_STEP_PLANNED);
         ASSERT_INT_EQ(al_http_script_count(f.script), 0);
         ASSERT(!al_outputs_get(&f.outputs, "invalidation-id"));
-        s_teardown(&f);
+        al_test_run_teardown(&f);
     }
     {
         /* Nothing changed: nothing to invalidate. */
         const char *kv[] = { "distribution-id", "E2EXAMPLE", NULL };
         struct al_strv empty;
         al_strv_init(&empty);
-        ASSERT_OK(s_setup(&f, kv));
+        ASSERT_OK(al_test_run_setup(&f, kv, true));
         ASSERT_OK(al_step_cdn(&f.run, &empty));
         ASSERT_INT_EQ(f.run.steps[0].status, AL_STEP_NO_CHANGE);
         ASSERT_INT_EQ(al_http_script_count(f.script), 0);
-        s_teardown(&f);
+        al_test_run_teardown(&f);
     }
     al_strv_clean_up(&v);
 }
@@ -294,23 +242,23 @@ TEST(cdn_step_resolves_a_stack_output_reference_and_checks_the_id)
 {
     const char *kv[] = { "distribution-id", "${stack:Site.DistributionId}", NULL };
     const char *keys[] = { "a.js", NULL };
-    struct s_fx f;
+    struct al_test_run f;
     struct al_strv v;
     s_keys(&v, keys);
-    ASSERT_OK(s_setup(&f, kv));
+    ASSERT_OK(al_test_run_setup(&f, kv, true));
     ASSERT_OK(al_run_add_stack_output(&f.run, "Site", "DistributionId", "E3STACKOUT"));
     al_http_script_respond(f.script, 201, NULL, INV_XML("IREF", "InProgress"));
     ASSERT_OK(al_step_cdn(&f.run, &v));
     ASSERT_CONTAINS(al_http_script_request(f.script, 0)->url, "/distribution/E3STACKOUT/");
-    s_teardown(&f);
+    al_test_run_teardown(&f);
     /* An output that is not a distribution id is refused before any call. */
-    ASSERT_OK(s_setup(&f, kv));
+    ASSERT_OK(al_test_run_setup(&f, kv, true));
     ASSERT_OK(al_run_add_stack_output(&f.run, "Site", "DistributionId", "d123.cloudfront.net"));
     ASSERT_FAILS(al_step_cdn(&f.run, &v));
     ASSERT_CONTAINS(al_error_last()->msg, "is not a CloudFront distribution id");
     ASSERT_INT_EQ(f.run.steps[0].status, AL_STEP_FAILED);
     ASSERT_INT_EQ(al_http_script_count(f.script), 0);
-    s_teardown(&f);
+    al_test_run_teardown(&f);
     al_strv_clean_up(&v);
 }
 
@@ -318,10 +266,10 @@ TEST(cdn_step_reports_no_such_distribution)
 {
     const char *kv[] = { "distribution-id", "E404", NULL };
     const char *keys[] = { "a.js", NULL };
-    struct s_fx f;
+    struct al_test_run f;
     struct al_strv v;
     s_keys(&v, keys);
-    ASSERT_OK(s_setup(&f, kv));
+    ASSERT_OK(al_test_run_setup(&f, kv, true));
     al_http_script_respond(
       f.script,
       404,
@@ -332,7 +280,7 @@ TEST(cdn_step_reports_no_such_distribution)
     ASSERT_FAILS(al_step_cdn(&f.run, &v));
     ASSERT_CONTAINS(al_error_last()->msg, "NoSuchDistribution");
     ASSERT_INT_EQ(al_http_script_count(f.script), 1);
-    s_teardown(&f);
+    al_test_run_teardown(&f);
     al_strv_clean_up(&v);
 }
 
@@ -340,10 +288,10 @@ TEST(cdn_step_waits_for_completed)
 {
     const char *kv[] = { "distribution-id", "E2EXAMPLE", "wait-for-invalidation", "true", NULL };
     const char *keys[] = { "a.js", NULL };
-    struct s_fx f;
+    struct al_test_run f;
     struct al_strv v;
     s_keys(&v, keys);
-    ASSERT_OK(s_setup(&f, kv));
+    ASSERT_OK(al_test_run_setup(&f, kv, true));
     al_http_script_respond(f.script, 201, NULL, INV_XML("IWAIT", "InProgress"));
     al_http_script_respond(f.script, 200, NULL, INV_XML("IWAIT", "Completed"));
     ASSERT_OK(al_step_cdn(&f.run, &v));
@@ -351,6 +299,6 @@ TEST(cdn_step_waits_for_completed)
     ASSERT_STR_EQ(al_http_script_request(f.script, 1)->url,
                   "http://127.0.0.1:9/2020-05-31/distribution/E2EXAMPLE/invalidation/IWAIT");
     ASSERT_CONTAINS(f.run.steps[0].detail, "IWAIT: 1 path, completed");
-    s_teardown(&f);
+    al_test_run_teardown(&f);
     al_strv_clean_up(&v);
 }

@@ -8,6 +8,7 @@
 #include "deploy/notify_payload.h"
 #include "deploy/steps.h"
 #include "http/script.h"
+#include "run_fixture.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/secret.h"
@@ -26,62 +27,35 @@ static void s_capture(enum al_log_level level, const struct al_log_where *where,
     al_buf_putc(&g_log, '\n');
 }
 
-struct s_fx {
-    struct al_http_script *script;
-    struct al_opts opts;
-    struct al_outputs outputs;
-    struct al_run run;
-};
-
-static int s_setup(struct s_fx *f, const char *const *kv)
+static int s_setup(struct al_test_run *f, const char *const *kv)
 {
-    struct al_opt_layer l;
     struct al_run *r = &f->run;
-    int rc = 0;
-    memset(f, 0, sizeof(*f));
-    f->script = al_http_script_new();
-    al_opts_init(&f->opts);
-    al_outputs_init(&f->outputs);
-    al_opt_layer_init(&l, AL_SRC_FLAG);
-    for (; kv && kv[0] && !rc; kv += 2)
-        rc = al_opt_layer_set(&l, (enum al_opt_id)al_opt_find(kv[0]), kv[1], "test");
-    rc = rc || al_opts_merge(&f->opts, &l) || al_opts_apply_defaults(&f->opts) ||
-         al_opts_validate(&f->opts);
-    al_opt_layer_clean_up(&l);
-    al_run_init(r, &f->opts, &f->outputs);
-    r->info.command = "deploy";
-    r->info.version = "v2";
+    if (al_test_run_setup(f, kv, false))
+        return -1;
     r->info.environment = "production";
     r->info.actor = "octocat";
     r->info.repository = "octo-org/app";
     r->info.run_url = "https://github.com/octo-org/app/actions/runs/42";
     r->info.commit = "0123456789abcdef0123456789abcdef01234567";
     r->info.commit_message = MSG;
-    r->http.transport_factory = al_http_script_factory;
-    r->http.transport_arg = f->script;
-    r->http.backoff_base_ms = 1;
-    r->http.backoff_cap_ms = 2;
     al_buf_init(&g_log, 1 << 20);
     al_log_set_writer(s_capture);
     al_log_set_debug(true);
     al_secret_add(HOOK);
-    return rc ? -1 : al_run_set_status(r, "deployed");
+    return al_run_set_status(r, "deployed");
 }
 
-static void s_teardown(struct s_fx *f)
+static void s_teardown(struct al_test_run *f)
 {
     al_log_set_debug(false);
     al_log_set_writer(NULL);
     al_buf_clean_up(&g_log);
-    al_run_clean_up(&f->run);
-    al_opts_clean_up(&f->opts);
-    al_outputs_clean_up(&f->outputs);
-    al_http_script_free(f->script);
+    al_test_run_teardown(f);
     al_secret_clear();
 }
 
 /* The posted payload of request i, parsed. */
-static json_t *s_posted(const struct s_fx *f, size_t i)
+static json_t *s_posted(const struct al_test_run *f, size_t i)
 {
     const struct al_http_script_request *q = al_http_script_request(f->script, i);
     return q ? json_loadb(q->body.data, q->body.len, 0, NULL) : NULL;
@@ -191,7 +165,7 @@ TEST(notify_payload_for_a_failure_shows_the_error)
 TEST(notify_step_posts_valid_json_and_never_logs_the_url)
 {
     const char *kv[] = { "slack-webhook-url", HOOK, NULL };
-    struct s_fx f;
+    struct al_test_run f;
     json_t *p;
     ASSERT_OK(s_setup(&f, kv));
     ASSERT_OK(al_outputs_set(&f.outputs, "files-uploaded", "3"));
@@ -218,7 +192,7 @@ TEST(notify_step_posts_valid_json_and_never_logs_the_url)
 TEST(notify_step_429_is_retried_after_retry_after)
 {
     const char *kv[] = { "slack-webhook-url", HOOK, NULL };
-    struct s_fx f;
+    struct al_test_run f;
     ASSERT_OK(s_setup(&f, kv));
     al_http_script_respond(f.script, 429, "Retry-After: 0", "rate_limited");
     al_http_script_respond(f.script, 200, NULL, "ok");
@@ -241,7 +215,7 @@ TEST(notify_step_429_is_retried_after_retry_after)
 TEST(notify_step_429_bad_retry_after_waits_the_default)
 {
     const char *kv[] = { "slack-webhook-url", HOOK, NULL };
-    struct s_fx f;
+    struct al_test_run f;
     ASSERT_OK(s_setup(&f, kv));
     /* A sign is not a delay (strtoul read "-1" as a huge one, capped at 30 s). */
     al_http_script_respond(f.script, 429, "Retry-After: -1", "rate_limited");
@@ -256,7 +230,7 @@ TEST(notify_step_failure_is_a_warning_unless_required)
 {
     const char *kv[] = { "slack-webhook-url", HOOK, NULL };
     const char *kv_req[] = { "slack-webhook-url", HOOK, "notify-required", "true", NULL };
-    struct s_fx f;
+    struct al_test_run f;
     ASSERT_OK(s_setup(&f, kv));
     al_http_script_fail(f.script, AL_XFER_CONNECT);
     al_http_script_fail(f.script, AL_XFER_CONNECT);
@@ -281,7 +255,7 @@ TEST(notify_step_failure_is_a_warning_unless_required)
 TEST(notify_step_reports_the_runs_failure_and_keeps_its_error)
 {
     const char *kv[] = { "slack-webhook-url", HOOK, NULL };
-    struct s_fx f;
+    struct al_test_run f;
     json_t *p;
     char *text;
     ASSERT_OK(s_setup(&f, kv));
@@ -306,7 +280,7 @@ TEST(notify_step_refuses_plain_http_without_printing_the_url)
                          "notify-required",
                          "true",
                          NULL };
-    struct s_fx f;
+    struct al_test_run f;
     ASSERT_OK(s_setup(&f, kv));
     ASSERT_FAILS(al_step_notify(&f.run));
     ASSERT_CONTAINS(al_error_last()->msg, "slack-webhook-url must be an https:// URL");

@@ -10,9 +10,10 @@
 #include "deploy/steps.h"
 #include "deploy/verify_check.h"
 #include "http/script.h"
+#include "run_fixture.h"
 #include "util/clock.h"
 
-#define T0 1767225600 /* 2026-01-01T00:00:00Z */
+#define T0 AL_TEST_T0
 
 #define CW_HEAD                                                                                    \
     "<DescribeAlarmsResponse xmlns=\"http://monitoring.amazonaws.com/doc/2010-08-01/\">"           \
@@ -25,58 +26,6 @@
     "</StateValue><StateReason>" reason "</StateReason><StateUpdatedTimestamp>" ts                 \
     "</StateUpdatedTimestamp>"                                                                     \
     "<StateTransitionedTimestamp>" ts "</StateTransitionedTimestamp></member>"
-
-struct s_fx {
-    struct al_http_script *script;
-    struct al_opts opts;
-    struct al_outputs outputs;
-    struct al_run run;
-};
-
-static int s_setup(struct s_fx *f, const char *const *kv)
-{
-    struct al_opt_layer l;
-    struct al_creds_config cc = { 0 };
-    struct al_run *r = &f->run;
-    int rc = 0;
-    memset(f, 0, sizeof(*f));
-    al_clock_pin(T0);
-    f->script = al_http_script_new();
-    al_opts_init(&f->opts);
-    al_outputs_init(&f->outputs);
-    al_opt_layer_init(&l, AL_SRC_FLAG);
-    for (; kv && kv[0] && !rc; kv += 2)
-        rc = al_opt_layer_set(&l, (enum al_opt_id)al_opt_find(kv[0]), kv[1], "test");
-    rc = rc || al_opts_merge(&f->opts, &l) || al_opts_apply_defaults(&f->opts) ||
-         al_opts_validate(&f->opts);
-    al_opt_layer_clean_up(&l);
-    al_run_init(r, &f->opts, &f->outputs);
-    r->info.command = "deploy";
-    r->info.version = "v2";
-    r->http.transport_factory = al_http_script_factory;
-    r->http.transport_arg = f->script;
-    r->http.backoff_base_ms = 1;
-    r->http.backoff_cap_ms = 2;
-    r->endpoints.region = "ap-northeast-1";
-    r->endpoints.env_endpoint_url = "http://127.0.0.1:9";
-    snprintf(r->region, sizeof(r->region), "ap-northeast-1");
-    cc.env_access_key_id = "AKIDVERIFYTEST000001";
-    cc.env_secret_access_key = "verify/test/secret";
-    if (rc || !(r->engine = al_http_engine_new(&r->http)) ||
-        !(r->creds = al_creds_new(&cc, &r->endpoints, &r->http)) ||
-        !(r->aws = al_aws_ctx_new(r->engine, r->creds, &r->endpoints)))
-        return -1;
-    return 0;
-}
-
-static void s_teardown(struct s_fx *f)
-{
-    al_run_clean_up(&f->run);
-    al_opts_clean_up(&f->opts);
-    al_outputs_clean_up(&f->outputs);
-    al_http_script_free(f->script);
-    al_clock_pin(0);
-}
 
 /* ---- pure checks ---- */
 
@@ -262,11 +211,11 @@ TEST(cloudwatch_parse_metric_and_composite)
 
 TEST(cloudwatch_describe_asks_for_both_types_and_follows_pages)
 {
-    struct s_fx f;
+    struct al_test_run f;
     struct al_cw_alarms l;
     const char *names[] = { "a1", "b2" };
     const char *body;
-    ASSERT_OK(s_setup(&f, NULL));
+    ASSERT_OK(al_test_run_setup(&f, NULL, true));
     al_cw_alarms_init(&l);
     al_http_script_respond(
       f.script,
@@ -292,7 +241,7 @@ TEST(cloudwatch_describe_asks_for_both_types_and_follows_pages)
       al_http_headers_get(&al_http_script_request(f.script, 0)->headers, "authorization"),
       "/ap-northeast-1/monitoring/aws4_request");
     al_cw_alarms_clean_up(&l);
-    s_teardown(&f);
+    al_test_run_teardown(&f);
 }
 
 /* ---- the alarm steps ---- */
@@ -300,8 +249,8 @@ TEST(cloudwatch_describe_asks_for_both_types_and_follows_pages)
 TEST(verify_precheck_stops_on_an_alarm_already_in_alarm)
 {
     const char *kv[] = { "alarms", "api-5xx", NULL };
-    struct s_fx f;
-    ASSERT_OK(s_setup(&f, kv));
+    struct al_test_run f;
+    ASSERT_OK(al_test_run_setup(&f, kv, true));
     al_http_script_respond(
       f.script,
       200,
@@ -314,14 +263,14 @@ TEST(verify_precheck_stops_on_an_alarm_already_in_alarm)
                     "alarm 'api-5xx' is already in ALARM (Threshold Crossed: 5 errors); nothing "
                     "was changed");
     ASSERT_INT_EQ(f.run.steps[0].status, AL_STEP_FAILED);
-    s_teardown(&f);
+    al_test_run_teardown(&f);
 }
 
 TEST(verify_precheck_ignore_then_watch_fails_only_on_a_new_transition)
 {
     const char *kv[] = { "alarms", "api-5xx", "ignore-existing-alarms", "true", NULL };
-    struct s_fx f;
-    ASSERT_OK(s_setup(&f, kv));
+    struct al_test_run f;
+    ASSERT_OK(al_test_run_setup(&f, kv, true));
     al_http_script_respond(f.script,
                            200,
                            NULL,
@@ -352,15 +301,15 @@ TEST(verify_precheck_ignore_then_watch_fails_only_on_a_new_transition)
     ASSERT_FAILS(al_step_verify(&f.run));
     ASSERT_CONTAINS(al_error_last()->msg, "alarm 'api-5xx' (metric) went into ALARM");
     ASSERT_CONTAINS(al_error_last()->msg, "new 5xx");
-    s_teardown(&f);
+    al_test_run_teardown(&f);
 }
 
 TEST(verify_precheck_names_a_missing_alarm_and_checks_inputs_first)
 {
     const char *kv[] = { "alarms", "api-5xx,nope", NULL };
     const char *kv_url[] = { "health-url", "http://app.example.com/health", "alarms", "x", NULL };
-    struct s_fx f;
-    ASSERT_OK(s_setup(&f, kv));
+    struct al_test_run f;
+    ASSERT_OK(al_test_run_setup(&f, kv, true));
     al_http_script_respond(
       f.script,
       200,
@@ -369,14 +318,14 @@ TEST(verify_precheck_names_a_missing_alarm_and_checks_inputs_first)
     ASSERT_FAILS(al_step_alarms_precheck(&f.run));
     ASSERT_INT_EQ(al_error_last()->code, AL_ERR_USAGE);
     ASSERT_CONTAINS(al_error_last()->msg, "there is no CloudWatch alarm named 'nope'");
-    s_teardown(&f);
+    al_test_run_teardown(&f);
     /* A TLS-less non-loopback health-url stops the run before any call. */
-    ASSERT_OK(s_setup(&f, kv_url));
+    ASSERT_OK(al_test_run_setup(&f, kv_url, true));
     ASSERT_FAILS(al_step_alarms_precheck(&f.run));
     ASSERT_INT_EQ(al_error_last()->code, AL_ERR_USAGE);
     ASSERT_CONTAINS(al_error_last()->msg, "plain http:// is allowed only for loopback hosts");
     ASSERT_INT_EQ(al_http_script_count(f.script), 0);
-    s_teardown(&f);
+    al_test_run_teardown(&f);
 }
 
 /* ---- the health check ---- */
@@ -387,8 +336,8 @@ static const char *const HEALTH[] = {
 
 TEST(verify_health_fails_twice_then_passes_on_attempt_3)
 {
-    struct s_fx f;
-    ASSERT_OK(s_setup(&f, HEALTH));
+    struct al_test_run f;
+    ASSERT_OK(al_test_run_setup(&f, HEALTH, true));
     al_http_script_respond(f.script, 500, NULL, "{\"status\":\"error\"}");
     al_http_script_fail(f.script, AL_XFER_CONNECT);
     al_http_script_respond(f.script, 200, NULL, "{\"status\":\"ok\"}");
@@ -398,13 +347,13 @@ TEST(verify_health_fails_twice_then_passes_on_attempt_3)
     ASSERT_STR_EQ(f.run.steps[0].name, "Health");
     ASSERT_CONTAINS(f.run.steps[0].detail, "on attempt 3/5");
     ASSERT_CONTAINS(al_buf_str(&f.run.summary.md), "| 3/5 | healthy");
-    s_teardown(&f);
+    al_test_run_teardown(&f);
 }
 
 TEST(verify_health_500_throughout_fails_after_the_attempts)
 {
-    struct s_fx f;
-    ASSERT_OK(s_setup(&f, HEALTH));
+    struct al_test_run f;
+    ASSERT_OK(al_test_run_setup(&f, HEALTH, true));
     for (int i = 0; i < 5; i++)
         al_http_script_respond(f.script, 500, NULL, "{}");
     ASSERT_FAILS(al_step_verify(&f.run));
@@ -415,7 +364,7 @@ TEST(verify_health_500_throughout_fails_after_the_attempts)
     ASSERT_INT_EQ(al_http_script_count(f.script), 5);
     ASSERT_STR_EQ(al_outputs_get(&f.outputs, "health-status"), "500");
     ASSERT_INT_EQ(f.run.steps[0].status, AL_STEP_FAILED);
-    s_teardown(&f);
+    al_test_run_teardown(&f);
 }
 
 TEST(verify_health_expect_version_waits_for_the_new_version)
@@ -424,27 +373,27 @@ TEST(verify_health_expect_version_waits_for_the_new_version)
         "health-url", "http://127.0.0.1:9/health", "health-interval", "0", "health-expect-version",
         "version",    "health-expect-json",        "status=ok",       NULL
     };
-    struct s_fx f;
-    ASSERT_OK(s_setup(&f, kv));
+    struct al_test_run f;
+    ASSERT_OK(al_test_run_setup(&f, kv, true));
     al_http_script_respond(f.script, 200, NULL, "{\"status\":\"ok\",\"version\":\"v1\"}");
     al_http_script_respond(f.script, 200, NULL, "{\"status\":\"ok\",\"version\":\"v2\"}");
     ASSERT_OK(al_step_verify(&f.run));
     ASSERT_INT_EQ(al_http_script_count(f.script), 2);
     ASSERT_CONTAINS(f.run.steps[0].detail, "version v2 is live on attempt 2/10");
-    s_teardown(&f);
+    al_test_run_teardown(&f);
 }
 
 TEST(verify_health_follows_redirects_and_refuses_a_loop)
 {
-    struct s_fx f;
-    ASSERT_OK(s_setup(&f, HEALTH));
+    struct al_test_run f;
+    ASSERT_OK(al_test_run_setup(&f, HEALTH, true));
     al_http_script_respond(f.script, 301, "Location: /health/", NULL);
     al_http_script_respond(f.script, 200, NULL, "ok");
     ASSERT_OK(al_step_verify(&f.run));
     ASSERT_STR_EQ(al_http_script_request(f.script, 1)->url, "http://127.0.0.1:9/health/");
-    s_teardown(&f);
+    al_test_run_teardown(&f);
 
-    ASSERT_OK(s_setup(&f, HEALTH));
+    ASSERT_OK(al_test_run_setup(&f, HEALTH, true));
     al_http_script_respond(f.script, 302, "Location: /b", NULL);
     al_http_script_respond(f.script, 302, "Location: /health", NULL);
     ASSERT_FAILS(al_step_verify(&f.run));
@@ -453,9 +402,9 @@ TEST(verify_health_follows_redirects_and_refuses_a_loop)
                   "http://127.0.0.1:9/health");
     /* No point in more attempts: it stops at once. */
     ASSERT_INT_EQ(al_http_script_count(f.script), 2);
-    s_teardown(&f);
+    al_test_run_teardown(&f);
 
-    ASSERT_OK(s_setup(&f, HEALTH));
+    ASSERT_OK(al_test_run_setup(&f, HEALTH, true));
     for (int i = 1; i <= 6; i++) {
         char loc[64];
         snprintf(loc, sizeof(loc), "Location: /r%d", i);
@@ -464,26 +413,26 @@ TEST(verify_health_follows_redirects_and_refuses_a_loop)
     ASSERT_FAILS(al_step_verify(&f.run));
     ASSERT_CONTAINS(al_error_last()->msg, "more than 5 redirects from http://127.0.0.1:9/health");
     ASSERT_INT_EQ(al_http_script_count(f.script), 6);
-    s_teardown(&f);
+    al_test_run_teardown(&f);
 
     /* A redirect to plain http on another host is refused like the URL itself would be. */
-    ASSERT_OK(s_setup(&f, HEALTH));
+    ASSERT_OK(al_test_run_setup(&f, HEALTH, true));
     al_http_script_respond(f.script, 302, "Location: http://evil.example/health", NULL);
     ASSERT_FAILS(al_step_verify(&f.run));
     ASSERT_INT_EQ(al_error_last()->code, AL_ERR_DEPLOY);
     ASSERT_CONTAINS(al_error_last()->msg,
                     "health check redirect: plain http:// is allowed only for loopback hosts");
-    s_teardown(&f);
+    al_test_run_teardown(&f);
 }
 
 TEST(verify_health_url_from_a_stack_output)
 {
     const char *kv[] = { "health-url", "${stack:Api.Url}/health", "health-interval", "0", NULL };
-    struct s_fx f;
-    ASSERT_OK(s_setup(&f, kv));
+    struct al_test_run f;
+    ASSERT_OK(al_test_run_setup(&f, kv, true));
     ASSERT_OK(al_run_add_stack_output(&f.run, "Api", "Url", "http://localhost:9"));
     al_http_script_respond(f.script, 200, NULL, "ok");
     ASSERT_OK(al_step_verify(&f.run));
     ASSERT_STR_EQ(al_http_script_request(f.script, 0)->url, "http://localhost:9/health");
-    s_teardown(&f);
+    al_test_run_teardown(&f);
 }
