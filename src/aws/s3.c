@@ -240,27 +240,35 @@ int al_s3_delete_objects_call(struct al_s3_call *q,
     return 0;
 }
 
-int al_s3_copy_object_call(struct al_s3_call *q, const struct al_s3_copy *c)
+/* x-amz-copy-source: bucket/key, the key URL-encoded ('/' kept). */
+static int s_copy_source(struct al_s3_call *q, const char *bucket, const char *key)
 {
     struct al_buf src;
-    if (s_base(q, "CopyObject", "PUT", c->bucket, c->key))
-        return -1;
-    if (!c->src_bucket || !c->src_key || !c->key)
-        return al_raise(AL_ERR_INTERNAL, "s3 CopyObject without a source or a key");
-    /* x-amz-copy-source: bucket/key, the key URL-encoded ('/' kept). */
+    if (!bucket || !key || !*key)
+        return al_raise(AL_ERR_INTERNAL, "s3 %s without a source", q->spec.operation);
     al_buf_init(&src, 4096);
-    if (al_buf_puts(&src, c->src_bucket) || al_buf_putc(&src, '/') ||
-        al_uri_encode(&src, c->src_key, strlen(c->src_key), true) ||
-        !(q->copy_source = al_buf_detach(&src))) {
+    if (al_buf_puts(&src, bucket) || al_buf_putc(&src, '/') ||
+        al_uri_encode(&src, key, strlen(key), true) || !(q->copy_source = al_buf_detach(&src))) {
         al_buf_clean_up(&src);
         return -1;
     }
     s_add_header(q, "x-amz-copy-source", q->copy_source);
+    q->spec.error_in_200 = true;
+    return 0;
+}
+
+int al_s3_copy_object_call(struct al_s3_call *q, const struct al_s3_copy *c)
+{
+    if (s_base(q, "CopyObject", "PUT", c->bucket, c->key))
+        return -1;
+    if (!c->key)
+        return al_raise(AL_ERR_INTERNAL, "s3 CopyObject without a key");
+    if (s_copy_source(q, c->src_bucket, c->src_key))
+        return -1;
     if (c->replace_meta) {
         s_add_header(q, "x-amz-metadata-directive", "REPLACE");
         s_meta_headers(q, &c->meta);
     }
-    q->spec.error_in_200 = true;
     return 0;
 }
 
@@ -273,15 +281,40 @@ int al_s3_create_multipart_call(struct al_s3_call *q, const struct al_s3_put *p)
     return 0;
 }
 
-int al_s3_upload_part_call(struct al_s3_call *q, const struct al_s3_part *p)
+/* The part's bucket, key, number and upload id. */
+static int s_part_base(struct al_s3_call *q, const char *operation, const struct al_s3_part *p)
 {
-    if (s_base(q, "UploadPart", "PUT", p->bucket, p->key))
+    if (s_base(q, operation, "PUT", p->bucket, p->key))
         return -1;
     if (p->number < 1 || p->number > AL_S3_MAX_PARTS || !p->upload_id)
-        return al_raise(AL_ERR_INTERNAL, "s3 UploadPart: part %u or upload id invalid", p->number);
+        return al_raise(
+          AL_ERR_INTERNAL, "s3 %s: part %u or upload id invalid", operation, p->number);
     snprintf(q->number, sizeof(q->number), "%u", p->number);
     s_add_query(q, "partNumber", q->number);
     s_add_query(q, "uploadId", p->upload_id);
+    return 0;
+}
+
+int al_s3_upload_part_copy_call(struct al_s3_call *q,
+                                const struct al_s3_part *p,
+                                const char *src_bucket,
+                                const char *src_key,
+                                uint64_t offset,
+                                uint64_t length)
+{
+    if (length == 0 || offset > UINT64_MAX - length)
+        return al_raise(AL_ERR_INTERNAL, "s3 UploadPartCopy of an empty or impossible range");
+    if (s_part_base(q, "UploadPartCopy", p) || s_copy_source(q, src_bucket, src_key))
+        return -1;
+    snprintf(q->range, sizeof(q->range), "bytes=%" PRIu64 "-%" PRIu64, offset, offset + length - 1);
+    s_add_header(q, "x-amz-copy-source-range", q->range);
+    return 0;
+}
+
+int al_s3_upload_part_call(struct al_s3_call *q, const struct al_s3_part *p)
+{
+    if (s_part_base(q, "UploadPart", p))
+        return -1;
     q->spec.body = p->body;
     q->spec.payload_hash = p->payload_sha256;
     if (p->md5_hex) {
@@ -581,8 +614,9 @@ int al_s3_parse_result_etag(const struct al_http_response *r, char out[AL_S3_ETA
     if (al_xml_parse(r->body.data ? r->body.data : "", r->body.len, NULL, &doc))
         return al_raise_context("s3 result");
     root = al_xml_root(doc);
-    if (root && (strcmp(root->name, "CopyObjectResult") == 0 ||
-                 strcmp(root->name, "CompleteMultipartUploadResult") == 0)) {
+    if (root &&
+        (strcmp(root->name, "CopyObjectResult") == 0 || strcmp(root->name, "CopyPartResult") == 0 ||
+         strcmp(root->name, "CompleteMultipartUploadResult") == 0)) {
         const char *etag = al_xml_text(root, "ETag");
         s_unquote(etag, etag ? strlen(etag) : 0, out);
         rc = 0;

@@ -134,6 +134,7 @@ struct al_s3_call {
     char md5_b64[32];
     char number[24];
     char if_match[AL_S3_ETAG_MAX + 2]; /* quoted */
+    char range[64];                    /* "bytes=first-last" */
     char *copy_source;                 /* owned */
     struct al_buf body; /* a body built here (DeleteObjects, Complete); lives until clean-up */
 };
@@ -199,6 +200,18 @@ int al_s3_create_multipart_call(struct al_s3_call *q, const struct al_s3_put *p)
 int al_s3_upload_part_call(struct al_s3_call *q, const struct al_s3_part *p);
 
 /**
+ * UploadPartCopy: part number of upload_id (bucket/key) is length (>= 1)
+ * bytes of src_bucket/src_key from offset, copied server-side
+ * (error_in_200). @return 0 or -1.
+ */
+int al_s3_upload_part_copy_call(struct al_s3_call *q,
+                                const struct al_s3_part *p,
+                                const char *src_bucket,
+                                const char *src_key,
+                                uint64_t offset,
+                                uint64_t length);
+
+/**
  * CompleteMultipartUpload of parts 1..n with their unquoted ETags
  * (error_in_200); if_none_match adds If-None-Match: *. @return 0 or -1.
  */
@@ -254,7 +267,10 @@ int al_s3_parse_delete(const struct al_http_response *r,
                        size_t n_sent,
                        struct al_s3_delete_result *out);
 
-/** The ETag in a CopyObject or CompleteMultipartUpload result body, unquoted. @return 0 or -1. */
+/**
+ * The ETag in a CopyObject, UploadPartCopy or CompleteMultipartUpload result
+ * body, unquoted. @return 0 or -1.
+ */
 int al_s3_parse_result_etag(const struct al_http_response *r, char out[AL_S3_ETAG_MAX]);
 
 /* ---- results ---- */

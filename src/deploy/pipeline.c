@@ -172,6 +172,9 @@ int al_pipeline_deploy(struct al_run *r, const struct al_creds_config *cfg, cons
             remote.n_files = rel.live.n_files;
             rp = &remote;
         }
+        /* The store's copy of the new content uploads alongside the site's. */
+        if (!r->dry_run && al_release_stage_site(r, &rel, sync))
+            goto fail;
         if (al_sync_apply(r, sync, rp))
             goto fail;
         if (s_push_all(&keys, al_sync_changed_keys(sync)) ||

@@ -7,6 +7,7 @@
 
 #include "aws/s3.h"
 #include "deploy/cache_rules.h"
+#include "deploy/release_pack.h"
 #include "deploy/stacks.h"
 #include "deploy/sync.h"
 #include "util/clock.h"
@@ -54,8 +55,18 @@ void al_release_mark_dirty(struct al_run *r, struct al_release_ctx *c)
     *al_error_mut() = saved;
 }
 
+int al_release_stage_site(struct al_run *r, struct al_release_ctx *c, const struct al_sync *sync)
+{
+    const struct al_site *site = al_sync_site(sync);
+    if (!site)
+        return 0;
+    return al_pack_stage(
+      r, &c->store, site, al_release_live_trusted(c) ? &c->live : NULL, &c->pack);
+}
+
 void al_release_end(struct al_run *r, struct al_release_ctx *c)
 {
+    al_pack_job_clean_up(r, &c->pack);
     al_store_unlock(r, &c->store, &c->lock);
     al_release_current_clean_up(&c->current);
     al_release_clean_up(&c->live);
@@ -70,9 +81,11 @@ static int s_copy_site_files(const struct al_release_file *src, size_t n, struct
         struct al_release_file *f = &out->files[out->n_files++];
         memcpy(f->sha256, src[i].sha256, sizeof(f->sha256));
         f->size = src[i].size;
+        f->loc.at = src[i].loc.at;
         if (!(f->key = al_strdup(src[i].key)) ||
             !(f->content_type = al_release_intern(out, src[i].content_type)) ||
-            !(f->cache_control = al_release_intern(out, src[i].cache_control)))
+            !(f->cache_control = al_release_intern(out, src[i].cache_control)) ||
+            (src[i].loc.pack && !(f->loc.pack = al_release_intern_pack(out, src[i].loc.pack))))
             return -1;
     }
     return 0;
@@ -100,32 +113,6 @@ int al_release_site_from_sync(const struct al_sync *sync, struct al_release *out
             return -1;
     }
     return 0;
-}
-
-/* Stores the content of rel's site files as blobs. */
-static int s_save_blobs(struct al_run *r,
-                        struct al_release_ctx *c,
-                        const struct al_release *rel,
-                        size_t *copied)
-{
-    const struct al_site *site = rel->site;
-    struct al_blob_src *src = calloc(site->len + 1, sizeof(*src));
-    int rc;
-    if (!src)
-        return al_raise(AL_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < site->len; i++) {
-        src[i].key = site->files[i].key;
-        src[i].sha256 = site->files[i].sha256_hex;
-    }
-    rc = al_store_save_site_blobs(r,
-                                  &c->store,
-                                  rel->bucket,
-                                  src,
-                                  site->len,
-                                  al_release_live_trusted(c) ? &c->live : NULL,
-                                  copied);
-    free(src);
-    return rc;
 }
 
 /* Records every deployed stack of the assembly: template blob, parameters, outputs. */
@@ -192,7 +179,6 @@ int al_release_commit(struct al_run *r, struct al_release_ctx *c, const struct a
     struct al_release rel;
     struct al_release_current cur;
     struct al_step_record *step = al_run_step_begin(r, "Release");
-    size_t copied = 0;
     struct al_strv listed;
     bool current_written = false, have_listed = false;
     int rc = -1;
@@ -217,8 +203,15 @@ int al_release_commit(struct al_run *r, struct al_release_ctx *c, const struct a
         /* The scanned site itself, not a copy: 100,000 files would double its memory. */
         rel.site = al_sync_site(sync);
         if (al_str_set(&rel.bucket, al_sync_bucket(sync)) ||
-            al_str_set(&rel.prefix, prefix ? prefix : "") || s_save_blobs(r, c, &rel, &copied))
+            al_str_set(&rel.prefix, prefix ? prefix : "") ||
+            (!c->pack.staged && al_release_stage_site(r, c, sync)) ||
+            al_pack_finish(r, &c->store, rel.bucket, &c->pack))
             goto cleanup;
+        /* The locations move into the record. */
+        rel.site_locs = c->pack.draft.site_locs;
+        rel.packs = c->pack.draft.packs;
+        c->pack.draft.site_locs = NULL;
+        al_strv_init(&c->pack.draft.packs);
     } else if (c->have_live && c->live.bucket) {
         /* Carried over: its blobs are the live release's, already stored. */
         if (al_str_set(&rel.bucket, c->live.bucket) || al_str_set(&rel.prefix, c->live.prefix) ||
@@ -258,11 +251,11 @@ cleanup:
         al_run_step_end(r,
                         step,
                         AL_STEP_OK,
-                        "release %s recorded: %zu files, %zu stacks, %zu new blobs",
+                        "release %s recorded: %zu files, %zu stacks; stored %zu new files",
                         rel.version,
                         al_release_n_files(&rel),
                         rel.n_stacks,
-                        copied);
+                        c->pack.saved.packed + c->pack.saved.copied);
     al_release_clean_up(&rel);
     al_strv_clean_up(&listed);
     return rc;
@@ -357,7 +350,11 @@ static int s_build_restore_copy(void *user, size_t i, struct al_s3_call *q)
     return al_s3_copy_object_call(q, &cp);
 }
 
-/* Copies the given files from the store into the site bucket, all in flight at once. */
+/*
+ * Writes the given files from the store into the site bucket: packed files
+ * through the runner, the others copied server-side from blobs/. files is
+ * reordered.
+ */
 static int s_copy_phase(struct al_run *r,
                         const struct al_release_store *store,
                         const char *bucket,
@@ -366,6 +363,17 @@ static int s_copy_phase(struct al_run *r,
 {
     struct s_restore_batch b;
     struct al_s3_batch batch;
+    size_t n_packed = 0;
+    for (size_t i = 0; i < n; i++)
+        if (files[i]->loc.pack) {
+            const struct al_release_file *t = files[n_packed];
+            files[n_packed++] = files[i];
+            files[i] = t;
+        }
+    if (al_pack_restore(r, store, bucket, files, n_packed))
+        return -1;
+    files += n_packed;
+    n -= n_packed;
     if (n == 0)
         return 0;
     b.store = store;

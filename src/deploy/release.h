@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 
+#include "deploy/release_pack.h"
 #include "deploy/release_store.h"
 #include "deploy/run.h"
 
@@ -23,6 +24,7 @@ struct al_release_ctx {
     bool have_current;
     struct al_release live; /* the live release's manifest, when have_live */
     bool have_live;
+    struct al_pack_job pack; /* the new release's site content, staged before the sync */
 };
 
 /** Zeroes c (caller storage). Pair with al_release_end. */
@@ -40,6 +42,13 @@ int al_release_begin(struct al_run *r, struct al_release_ctx *c);
  * lock. Otherwise the sync must list the bucket.
  */
 bool al_release_live_trusted(const struct al_release_ctx *c);
+
+/**
+ * Stages the store's copy of the scanned site (al_pack_stage): call after
+ * al_release_begin and before the site sync, so the pack uploads alongside
+ * it. Borrows sync's site until al_release_end. @return 0 or -1.
+ */
+int al_release_stage_site(struct al_run *r, struct al_release_ctx *c, const struct al_sync *sync);
 
 /** Marks current.json dirty after a failed deploy that changed the site. Best effort. */
 void al_release_mark_dirty(struct al_run *r, struct al_release_ctx *c);

@@ -59,16 +59,17 @@ void al_release_clean_up(struct al_release *r)
     for (size_t i = 0; i < r->n_files; i++)
         free(r->files[i].key);
     free(r->files);
+    free(r->site_locs);
     al_strv_clean_up(&r->strings);
+    al_strv_clean_up(&r->packs);
     al_release_init(r);
 }
 
-const char *al_release_intern(struct al_release *r, const char *s)
+/* Sorted, so a lookup is a binary search and the insertion point falls out of it. */
+static const char *s_intern(struct al_strv *v, const char *s, size_t cap, const char *what)
 {
-    struct al_strv *v = &r->strings;
     size_t lo = 0, hi = v->len;
     char *copy;
-    /* Sorted, so a lookup is a binary search and the insertion point falls out of it. */
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         int c = strcmp(s, v->items[mid]);
@@ -79,10 +80,8 @@ const char *al_release_intern(struct al_release *r, const char *s)
         else
             lo = mid + 1;
     }
-    if (v->len >= AL_RELEASE_MAX_STRINGS) {
-        al_raise(AL_ERR_LIMIT,
-                 "a release holds more than %u distinct content types and cache controls",
-                 AL_RELEASE_MAX_STRINGS);
+    if (v->len >= cap) {
+        al_raise(AL_ERR_LIMIT, "a release holds more than %zu distinct %s", cap, what);
         return NULL;
     }
     if (al_strv_push(v, s))
@@ -93,36 +92,76 @@ const char *al_release_intern(struct al_release *r, const char *s)
     return copy;
 }
 
+const char *al_release_intern(struct al_release *r, const char *s)
+{
+    return s_intern(&r->strings, s, AL_RELEASE_MAX_STRINGS, "content types and cache controls");
+}
+
+bool al_release_pack_name_valid(const char *name)
+{
+    if (!name || strlen(name) != AL_PACK_NAME_LEN)
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return false;
+    return true;
+}
+
+const char *al_release_intern_pack(struct al_release *r, const char *name)
+{
+    if (!al_release_pack_name_valid(name)) {
+        al_raise(AL_ERR_PARSE, "'%.40s' is not a pack name", name ? name : "");
+        return NULL;
+    }
+    /* At most one pack a file. */
+    return s_intern(&r->packs, name, AL_SITE_MAX_FILES, "packs");
+}
+
 size_t al_release_n_files(const struct al_release *r)
 {
     return r->site ? r->site->len : r->n_files;
 }
 
-/* One manifest line: {"key":..,"sha256":..,"size":..,"contentType":..,"cacheControl":..}. */
+/*
+ * One manifest line: {"key":..,"sha256":..,"size":..,"contentType":..,
+ * "cacheControl":..[,"pack":..,"at":..]}.
+ */
 static json_t *s_file_json(const struct al_release *r, size_t i)
 {
     const char *key, *sha, *ct, *cc;
     uint64_t size;
+    struct al_release_loc loc = { NULL, 0 };
+    json_t *o;
     if (r->site) {
         const struct al_site_file *f = &r->site->files[i];
         key = f->key, sha = f->sha256_hex, size = f->size;
         ct = f->content_type, cc = f->cache_control;
+        if (r->site_locs)
+            loc = r->site_locs[i];
     } else {
         const struct al_release_file *f = &r->files[i];
         key = f->key, sha = f->sha256, size = f->size;
         ct = f->content_type, cc = f->cache_control;
+        loc = f->loc;
     }
-    return json_pack("{s:s, s:s, s:I, s:s, s:s}",
-                     "key",
-                     key,
-                     "sha256",
-                     sha,
-                     "size",
-                     (json_int_t)size,
-                     "contentType",
-                     ct,
-                     "cacheControl",
-                     cc);
+    o = json_pack("{s:s, s:s, s:I, s:s, s:s}",
+                  "key",
+                  key,
+                  "sha256",
+                  sha,
+                  "size",
+                  (json_int_t)size,
+                  "contentType",
+                  ct,
+                  "cacheControl",
+                  cc);
+    if (o && loc.pack &&
+        (json_object_set_new(o, "pack", json_string(loc.pack)) ||
+         json_object_set_new(o, "at", json_integer((json_int_t)loc.at)))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 static json_t *s_str(const char *s)
@@ -374,14 +413,14 @@ static int s_read_file(const json_t *f,
                        struct al_release *r,
                        struct al_release_file *rf)
 {
-    const json_t *size = json_object_get(f, "size");
-    char *sha = NULL, *ct = NULL, *cc = NULL;
+    const json_t *size = json_object_get(f, "size"), *at = json_object_get(f, "at");
+    char *sha = NULL, *ct = NULL, *cc = NULL, *pack = NULL;
     int rc = -1;
     if (!json_is_object(f))
         return al_raise(AL_ERR_PARSE, "%s: site.files[%zu] must be an object", name, i);
     if (s_get_str(f, "key", name, true, &rf->key) || s_get_str(f, "sha256", name, true, &sha) ||
         s_get_str(f, "contentType", name, true, &ct) ||
-        s_get_str(f, "cacheControl", name, true, &cc))
+        s_get_str(f, "cacheControl", name, true, &cc) || s_get_str(f, "pack", name, false, &pack))
         goto cleanup;
     if (!s_is_sha256(sha)) {
         al_raise(AL_ERR_PARSE, "%s: site.files[%zu].sha256 is not a SHA-256", name, i);
@@ -400,11 +439,26 @@ static int s_read_file(const json_t *f,
     if (!(rf->content_type = al_release_intern(r, ct)) ||
         !(rf->cache_control = al_release_intern(r, cc)))
         goto cleanup;
+    if (pack) {
+        if (!al_release_pack_name_valid(pack) || !json_is_integer(at) ||
+            json_integer_value(at) < 0) {
+            al_raise(
+              AL_ERR_PARSE, "%s: site.files[%zu] has a bad pack location (pack, at)", name, i);
+            goto cleanup;
+        }
+        rf->loc.at = (uint64_t)json_integer_value(at);
+        if (!(rf->loc.pack = al_release_intern_pack(r, pack)))
+            goto cleanup;
+    } else if (at) {
+        al_raise(AL_ERR_PARSE, "%s: site.files[%zu].at without a pack", name, i);
+        goto cleanup;
+    }
     rc = 0;
 cleanup:
     free(sha);
     free(ct);
     free(cc);
+    free(pack);
     return rc;
 }
 

@@ -25,12 +25,22 @@
 #define AL_RELEASE_MAX_BYTES (256u * 1024u * 1024u)
 #define AL_VERSION_MAX 128
 
+/*
+ * Where the store holds a file's bytes: at byte `at` of packs/<pack> (size
+ * bytes), or, when pack is NULL, in blobs/<sha256>.
+ */
+struct al_release_loc {
+    const char *pack; /* in the release's packs (al_release_intern_pack), or NULL */
+    uint64_t at;
+};
+
 struct al_release_file {
     char *key;
     char sha256[AL_SHA256_HEX_LEN + 1];
     uint64_t size;
     const char *content_type;  /* in the release's strings (al_release_intern) */
     const char *cache_control; /* in the release's strings (al_release_intern) */
+    struct al_release_loc loc;
 };
 
 struct al_release_stack {
@@ -52,9 +62,14 @@ struct al_release {
     size_t n_files;
     /* A release being recorded: its files are this scanned site's (borrowed), not files[]. */
     const struct al_site *site;
+    struct al_release_loc *site_locs; /* with site: where each of its files is stored (owned) */
     /* The distinct content types and cache controls files[] point to (sorted, owned). */
     struct al_strv strings;
+    struct al_strv packs; /* the distinct packs the locations name (sorted, owned) */
 };
+
+/* A pack's name: 32 lower-case hex digits (random). */
+#define AL_PACK_NAME_LEN 32
 
 /* Distinct content types and cache controls a release may hold (a site has a few dozen). */
 #define AL_RELEASE_MAX_STRINGS 4096u
@@ -83,6 +98,16 @@ const char *al_release_intern(struct al_release *r, const char *s);
 
 /** How many site files r has (its site's when set). */
 size_t al_release_n_files(const struct al_release *r);
+
+/**
+ * The copy of name (a valid pack name) the release keeps, for a file's
+ * location. @return borrowed from r, or NULL (raised: AL_ERR_PARSE for a bad
+ * name, AL_ERR_NOMEM).
+ */
+const char *al_release_intern_pack(struct al_release *r, const char *name);
+
+/** True when name is a pack name (AL_PACK_NAME_LEN lower-case hex digits). */
+bool al_release_pack_name_valid(const char *name);
 
 /**
  * Writes r as one JSON document to out, streamed: the header on the first

@@ -600,14 +600,17 @@ int al_store_list_releases(struct al_run *r,
     return rc;
 }
 
-/* The set of blob hashes present in the store (sorted, for bsearch). */
-static int s_blob_set(struct al_run *r, const struct al_release_store *s, struct al_strv *out)
+/* The names of the objects in a folder of the store ("blobs/", "packs/"). */
+static int s_folder_names(struct al_run *r,
+                          const struct al_release_store *s,
+                          const char *folder,
+                          struct al_strv *out)
 {
     struct al_s3_listing list;
     char prefix[AL_STORE_KEY_MAX];
     int rc = -1;
     al_s3_listing_init(&list);
-    s_key(s, "blobs/", prefix);
+    s_key(s, folder, prefix);
     if (al_s3_list_objects(r->aws, s->bucket, prefix, &list))
         goto cleanup;
     for (size_t i = 0; i < list.len; i++)
@@ -627,103 +630,6 @@ static int s_cmp_str(const void *a, const void *b)
 static bool s_has(const struct al_strv *sorted, const char *s)
 {
     return sorted->len && bsearch(&s, sorted->items, sorted->len, sizeof(char *), s_cmp_str);
-}
-
-struct s_copy_batch {
-    const struct al_release_store *store;
-    const char *site_bucket;
-    const struct al_blob_src *files;
-    char key[AL_STORE_KEY_MAX]; /* one at a time: a call copies its key when submitted */
-};
-
-static int s_build_copy(void *user, size_t i, struct al_s3_call *q)
-{
-    struct s_copy_batch *b = user;
-    struct al_s3_copy c;
-    memset(&c, 0, sizeof(c));
-    snprintf(b->key, sizeof(b->key), "%sblobs/%s", b->store->prefix, b->files[i].sha256);
-    c.src_bucket = b->site_bucket;
-    c.src_key = b->files[i].key;
-    c.bucket = b->store->bucket;
-    c.key = b->key;
-    c.replace_meta = true;
-    c.meta.content_type = "application/octet-stream";
-    c.meta.sha256_hex = b->files[i].sha256;
-    return al_s3_copy_object_call(q, &c);
-}
-
-/* Above this many files new to the live release, list blobs/ to skip those already stored. */
-#define AL_STORE_LIST_BLOBS_ABOVE 256
-
-static int s_cmp_src_sha(const void *a, const void *b)
-{
-    return strcmp(((const struct al_blob_src *)a)->sha256, ((const struct al_blob_src *)b)->sha256);
-}
-
-static bool s_in_live(const char *const *live, size_t n, const char *sha)
-{
-    return n && bsearch(&sha, live, n, sizeof(char *), s_cmp_str);
-}
-
-int al_store_save_site_blobs(struct al_run *r,
-                             const struct al_release_store *s,
-                             const char *site_bucket,
-                             struct al_blob_src *files,
-                             size_t n_files,
-                             const struct al_release *live,
-                             size_t *copied)
-{
-    struct al_strv have;
-    const char **live_set = NULL; /* borrowed from live, sorted */
-    size_t n_live = live ? live->n_files : 0, n = 0, distinct = 0;
-    struct s_copy_batch cb;
-    struct al_s3_batch batch;
-    int rc = -1;
-
-    al_strv_init(&have);
-    *copied = 0;
-    if (n_files == 0)
-        return 0;
-    /* The live release's blobs are in the store: retention never removes them. */
-    if (n_live && !(live_set = calloc(n_live, sizeof(*live_set)))) {
-        al_raise(AL_ERR_NOMEM, "out of memory");
-        goto cleanup;
-    }
-    for (size_t i = 0; i < n_live; i++)
-        live_set[i] = live->files[i].sha256;
-    if (n_live > 1)
-        qsort(live_set, n_live, sizeof(*live_set), s_cmp_str);
-    for (size_t i = 0; i < n_files; i++)
-        if (!s_in_live(live_set, n_live, files[i].sha256))
-            files[n++] = files[i];
-    /* A few new files are copied unconditionally: cheaper than paging through blobs/. */
-    if (n > AL_STORE_LIST_BLOBS_ABOVE && s_blob_set(r, s, &have))
-        goto cleanup;
-    if (have.len > 1)
-        qsort(have.items, have.len, sizeof(char *), s_cmp_str);
-    /* Distinct content only: the same bytes under two keys make one blob. */
-    if (n > 1)
-        qsort(files, n, sizeof(*files), s_cmp_src_sha);
-    for (size_t i = 0; i < n; i++)
-        if ((distinct == 0 || strcmp(files[distinct - 1].sha256, files[i].sha256) != 0) &&
-            !s_has(&have, files[i].sha256))
-            files[distinct++] = files[i];
-    memset(&cb, 0, sizeof(cb));
-    cb.store = s;
-    cb.site_bucket = site_bucket;
-    cb.files = files;
-    memset(&batch, 0, sizeof(batch));
-    batch.n = distinct;
-    batch.build = s_build_copy;
-    batch.user = &cb;
-    if (distinct && al_s3_batch_run(r->aws, &batch, NULL))
-        goto cleanup;
-    *copied = distinct;
-    rc = 0;
-cleanup:
-    free(live_set);
-    al_strv_clean_up(&have);
-    return rc;
 }
 
 int al_store_put_blob(struct al_run *r,
@@ -780,7 +686,7 @@ int al_store_prune(struct al_run *r,
                    const struct al_release_current *cur,
                    const struct al_strv *listed)
 {
-    struct al_strv names, versions, keep_blobs, del, have;
+    struct al_strv names, versions, keep_blobs, del, have; /* keep_blobs: blob hashes, pack names */
     char key[AL_STORE_KEY_MAX];
     int rc = -1;
 
@@ -817,8 +723,10 @@ int al_store_prune(struct al_run *r,
             al_release_clean_up(&rel);
             goto cleanup;
         }
+        /* A packed file keeps its pack; the others (and templates) their blobs. */
         for (size_t k = 0; found && k < rel.n_files; k++)
-            if (al_strv_push(&keep_blobs, rel.files[k].sha256))
+            if (al_strv_push(&keep_blobs,
+                             rel.files[k].loc.pack ? rel.files[k].loc.pack : rel.files[k].sha256))
                 break;
         for (size_t k = 0; found && k < rel.n_stacks; k++)
             if (al_strv_push(&keep_blobs, rel.stacks[k].template_sha256))
@@ -827,14 +735,18 @@ int al_store_prune(struct al_run *r,
     }
     if (keep_blobs.len > 1)
         qsort(keep_blobs.items, keep_blobs.len, sizeof(char *), s_cmp_str);
-    if (s_blob_set(r, s, &have))
-        goto cleanup;
-    for (size_t i = 0; i < have.len; i++) {
-        if (s_has(&keep_blobs, have.items[i]))
-            continue;
-        snprintf(key, sizeof(key), "%sblobs/%s", s->prefix, have.items[i]);
-        if (al_strv_push(&del, key))
+    for (size_t f = 0; f < 2; f++) {
+        static const char *const folders[] = { "blobs/", "packs/" };
+        al_strv_clean_up(&have);
+        if (s_folder_names(r, s, folders[f], &have))
             goto cleanup;
+        for (size_t i = 0; i < have.len; i++) {
+            if (s_has(&keep_blobs, have.items[i]))
+                continue;
+            snprintf(key, sizeof(key), "%s%s%s", s->prefix, folders[f], have.items[i]);
+            if (al_strv_push(&del, key))
+                goto cleanup;
+        }
     }
     for (size_t i = 0; i < del.len; i += AL_S3_DELETE_BATCH) {
         size_t n = del.len - i < AL_S3_DELETE_BATCH ? del.len - i : AL_S3_DELETE_BATCH;

@@ -3,7 +3,9 @@
  * The release store (DESIGN.md section 8): a private S3 location, by default
  * the CDK bootstrap bucket under airlock/<environment>/, holding
  *   releases/<version>.json   what each release is made of
- *   blobs/<sha256>            each distinct site file and template, once
+ *   packs/<name>              the site files a release added, one after another
+ *                             (deploy/release_pack.h)
+ *   blobs/<sha256>            each template, and each large site file, once
  *   current.json              the live version and the one before it
  *   lock.json                 the deploy lock (run URL, expiry)
  */
@@ -102,27 +104,6 @@ int al_store_list_releases(struct al_run *r,
                            size_t max,
                            struct al_strv *versions);
 
-/** A site file whose content the store must hold (strings borrowed). */
-struct al_blob_src {
-    const char *key;    /* in the site bucket */
-    const char *sha256; /* hex */
-};
-
-/**
- * Makes sure blobs/<sha256> exists for every file: content the live release
- * (when given: trusted to describe the store) holds is skipped, the rest is
- * copied server-side from site_bucket, once per distinct content (nothing is
- * uploaded from the runner). files is reordered and overwritten in place;
- * its strings and live are borrowed. @return 0 or -1.
- */
-int al_store_save_site_blobs(struct al_run *r,
-                             const struct al_release_store *s,
-                             const char *site_bucket,
-                             struct al_blob_src *files,
-                             size_t n_files,
-                             const struct al_release *live,
-                             size_t *copied);
-
 /** Stores text (a template) as blobs/<sha256> unless present; fills sha_hex. @return 0 or -1. */
 int al_store_put_blob(struct al_run *r,
                       const struct al_release_store *s,
@@ -138,7 +119,7 @@ int al_store_get_blob(struct al_run *r,
 
 /**
  * Keeps the newest `keep` manifests (and the live and previous versions),
- * deletes the rest and every blob no kept manifest references. listed: the
+ * deletes the rest and every blob and pack no kept manifest references. listed: the
  * recorded versions when al_store_put_current_listing read them (borrowed),
  * or NULL to list them here. @return 0 or -1.
  */

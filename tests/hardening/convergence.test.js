@@ -36,10 +36,11 @@ const deploy = (s, v, extra = {}) => ({ command: 'deploy', version: v, 'site-dir
 test('a deploy that fails after the site changed marks current.json dirty; the next deploy converges', async () => {
   await H.seedAccount(double, {});
   const v1 = version('a1', 'one');
-  const v2 = version('a2', 'two');
+  const v2 = version('a2', 'two', { 'lib/empty.txt': '' });
   const v3 = version('a3', 'one'); // shared.js as in v1
   assert.equal((await H.run(double, { inputs: deploy(v1, 'a1') })).status, 0);
-  // v2 reaches the bucket, then recording it fails (the blob copies into the store).
+  // v2 reaches the bucket, then recording it fails: an empty file is stored
+  // by a server-side copy into blobs/, after verification.
   await double.control('faults', { rules: [{ service: 's3', operation: 'CopyObject', status: 500, code: 'InternalError' }] });
   const failed = await H.run(double, { inputs: deploy(v2, 'a2', { 'max-attempts': '1' }) });
   await double.control('faults', { rules: [] });

@@ -95,8 +95,10 @@ test('2,000 files through 10% failing calls and latency spikes: byte-equal bucke
   const calls = await H.awsCalls(double, since);
   const injected = calls.filter((c) => c.fault && /error:|reset/.test(c.fault));
   const spikes = calls.filter((c) => c.fault && /latency:200/.test(c.fault));
-  assert.ok(injected.length >= 300, `${injected.length} injected failures in ${calls.length} calls`);
-  assert.ok(spikes.length >= 40, `${spikes.length} latency spikes`);
+  // About 10% and 2% of the 2,000-odd calls (one a file, plus the release's).
+  assert.ok(calls.length >= 2000 && injected.length >= 0.07 * calls.length,
+    `${injected.length} injected failures in ${calls.length} calls`);
+  assert.ok(spikes.length >= 0.01 * calls.length, `${spikes.length} latency spikes`);
 
   const statsLine = r.stdout.split('\n').find((l) => STATS.test(l));
   assert.ok(statsLine, 'the engine reports its retry ledger');

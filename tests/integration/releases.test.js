@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Releases and rollback (issue 8) through the real binary against the AWS
-// double: restore by server-side copy, guarded inputs, automatic rollback,
-// the deploy lock, blobs stored once, retention.
+// double: restore by server-side copy from the store's packs, guarded inputs,
+// automatic rollback, the deploy lock, content stored once, retention.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -69,6 +69,10 @@ test('deploy v1, v2, then rollback to v1 restores the bucket byte for byte by se
   let r = runAirlock(double, { inputs: deployInputs(v1.dir, 'v1') });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.equal(r.outputs.status, 'deployed');
+  // The release's content went into the store as one pack, not one object a file.
+  const stored = Object.keys((await double.state()).buckets[STORE_BUCKET].objects);
+  assert.equal(stored.filter((k) => k.startsWith(`${STORE}packs/`)).length, 1, stored.join(', '));
+  assert.deepEqual(stored.filter((k) => k.startsWith(`${STORE}blobs/`)), []);
   const v1bucket = await assertBucketIs(v1.files);
   const v1headers = Object.fromEntries(Object.entries(v1bucket).map(([k, v]) => [k, v]));
 
@@ -88,10 +92,50 @@ test('deploy v1, v2, then rollback to v1 restores the bucket byte for byte by se
   assert.equal(r.outputs['previous-version'], 'v2');
   await assertBucketIs(v1.files, v1headers);
   const calls = (await double.calls()).slice(before);
-  const puts = calls.filter((c) => c.operation === 'PutObject' && c.bucket === 'site');
+  const puts = calls.filter((c) => ['PutObject', 'UploadPart'].includes(c.operation) && c.bucket === 'site');
   assert.equal(puts.length, 0, 'no file content is uploaded from the runner during a rollback');
-  assert.ok(calls.some((c) => c.operation === 'CopyObject' && c.bucket === 'site'));
+  // The 27 keys v2 changed or removed (20 assets, 5 removed assets,
+  // index.html, version.json) are each copied server-side from their range of
+  // v1's pack; the 3 added ones are deleted.
+  const copies = calls.filter((c) => c.operation === 'UploadPartCopy' && c.bucket === 'site');
+  assert.equal(copies.length, 27, calls.map((c) => c.operation).join(', '));
+  assert.ok(copies.every((c) => c.status === 200 && c.bytesIn === 0));
   assert.match(r.summary, /restored/);
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+test('empty and large files are stored by server-side copy into blobs/ and come back the same way', async () => {
+  await fresh();
+  const root = tmpdir('rel');
+  const v1 = makeSite(path.join(root, 'v1'), { n: 3, version: 'v1' });
+  const big = Buffer.alloc(17 * 1024 * 1024, 7); // above the 16 MiB packed-file limit
+  fs.writeFileSync(path.join(v1.dir, 'assets/big.bin'), big);
+  fs.writeFileSync(path.join(v1.dir, 'empty.txt'), '');
+  v1.files['assets/big.bin'] = big;
+  v1.files['empty.txt'] = Buffer.alloc(0);
+  let r = runAirlock(double, { inputs: deployInputs(v1.dir, 'v1') });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const v1headers = await assertBucketIs(v1.files);
+  const blobs = Object.keys((await double.state()).buckets[STORE_BUCKET].objects).filter((k) => k.startsWith(`${STORE}blobs/`));
+  assert.equal(blobs.length, 2, blobs.join(', '));
+
+  const v2dir = path.join(root, 'v2');
+  fs.cpSync(v1.dir, v2dir, { recursive: true });
+  fs.writeFileSync(path.join(v2dir, 'assets/big.bin'), Buffer.alloc(17 * 1024 * 1024, 8));
+  fs.rmSync(path.join(v2dir, 'empty.txt'));
+  fs.writeFileSync(path.join(v2dir, 'version.json'), JSON.stringify({ version: 'v2' }));
+  r = runAirlock(double, { inputs: deployInputs(v2dir, 'v2') });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+
+  const before = (await double.calls()).length;
+  r = runAirlock(double, { inputs: { command: 'rollback', version: 'v1', confirmation: 'rollback' } });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  await assertBucketIs(v1.files, v1headers);
+  const calls = (await double.calls()).slice(before).filter((c) => c.bucket === 'site');
+  const copied = calls.filter((c) => c.operation === 'CopyObject').map((c) => c.key).sort();
+  assert.deepEqual(copied, ['assets/big.bin', 'empty.txt']);
+  assert.deepEqual(calls.filter((c) => c.operation === 'UploadPartCopy').map((c) => c.key), ['version.json']);
+  assert.equal(calls.filter((c) => ['PutObject', 'UploadPart'].includes(c.operation)).length, 0);
   fs.rmSync(root, { recursive: true, force: true });
 });
 
@@ -203,7 +247,7 @@ test('two deploys started together: one holds the lock, the other exits 4 naming
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-test('an unchanged redeploy stores no blob; keep-releases 2 keeps two manifests and their blobs', async () => {
+test('an unchanged redeploy stores nothing; keep-releases 2 keeps two manifests and their packs', async () => {
   await fresh();
   const root = tmpdir('rel');
   const site = makeSite(path.join(root, 's'), { n: 10, version: 'v1' });
@@ -212,8 +256,8 @@ test('an unchanged redeploy stores no blob; keep-releases 2 keeps two manifests 
   let r = runAirlock(double, { inputs: deployInputs(site.dir, 'v1') });
   assert.equal(r.status, 0, r.stdout);
   const blobWrites = (await double.calls()).slice(before)
-    .filter((c) => c.bucket === STORE_BUCKET && (c.key || '').includes('/blobs/') && ['PUT', 'POST'].includes(c.method));
-  assert.deepEqual(blobWrites, [], 'no blob written');
+    .filter((c) => c.bucket === STORE_BUCKET && /\/(blobs|packs)\//.test(c.key || '') && ['PUT', 'POST'].includes(c.method));
+  assert.deepEqual(blobWrites, [], 'no content written to the store');
   assert.equal(r.outputs['files-uploaded'], '0');
 
   // Unchanged under a new version: the release protocol alone. The trusted
@@ -224,7 +268,7 @@ test('an unchanged redeploy stores no blob; keep-releases 2 keeps two manifests 
   assert.equal(r.status, 0, r.stdout);
   const store = (await double.calls()).slice(b2).filter((c) => c.bucket === STORE_BUCKET);
   const ops = store.map((c) => `${c.operation} ${c.key || decodeURIComponent((/prefix=([^&]*)/.exec(c.query) || [])[1] || '')}`);
-  assert.deepEqual(ops.filter((o) => o.includes('blobs/')), [], 'no blob listed, read or written');
+  assert.deepEqual(ops.filter((o) => /blobs\/|packs\//.test(o)), [], 'no content listed, read or written');
   assert.deepEqual(ops.filter((o) => o.startsWith('GetObject') && o.includes('releases/')), [`GetObject ${STORE}releases/v1.json`], 'only the live manifest is read');
   assert.ok(store.length <= 7, `${store.length} store requests: ${ops.join(', ')}`);
 
@@ -237,13 +281,14 @@ test('an unchanged redeploy stores no blob; keep-releases 2 keeps two manifests 
   const objs = Object.keys((await double.state()).buckets[STORE_BUCKET].objects);
   const manifests = objs.filter((k) => k.startsWith(`${STORE}releases/`)).sort();
   assert.deepEqual(manifests, [`${STORE}releases/v3.json`, `${STORE}releases/v4.json`]);
-  // Every remaining blob is referenced by v3 or v4, and every referenced one exists.
-  const blobs = new Set(objs.filter((k) => k.startsWith(`${STORE}blobs/`)).map((k) => k.split('/').pop()));
+  // Every remaining pack and blob is referenced by v3 or v4, and every referenced one exists.
+  const held = new Set(objs.filter((k) => /^.*\/(blobs|packs)\//.test(k)).map((k) => k.split('/').slice(-2).join('/')));
   const referenced = new Set();
   for (const m of manifests) {
     const body = await (await fetch(`${double.base}/__site/${STORE_BUCKET}/${m}`)).json();
-    for (const f of body.site.files) referenced.add(f.sha256);
+    for (const f of body.site.files) referenced.add(f.pack ? `packs/${f.pack}` : `blobs/${f.sha256}`);
   }
-  assert.deepEqual([...blobs].sort(), [...referenced].sort());
+  assert.deepEqual([...held].sort(), [...referenced].sort());
+  assert.ok([...held].some((k) => k.startsWith('packs/')));
   fs.rmSync(root, { recursive: true, force: true });
 });

@@ -7,6 +7,7 @@
 #include "deploy/release_manifest.h"
 
 #define SHA_A "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define PACK "0123456789abcdef0123456789abcdef"
 #define SHA_B "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 TEST(release_version_rule)
@@ -37,12 +38,13 @@ TEST(release_manifest_round_trip)
 {
     struct al_release r, back;
     struct al_release_file files[2] = {
-        { "index.html", SHA_A, 15, "text/html; charset=utf-8", "no-cache" },
+        { "index.html", SHA_A, 15, "text/html; charset=utf-8", "no-cache", { PACK, 4096 } },
         { "assets/app-Ab12Cd34.js",
           SHA_B,
           0,
           "text/javascript; charset=utf-8",
-          "public, max-age=31536000, immutable" },
+          "public, max-age=31536000, immutable",
+          { NULL, 0 } },
     };
     struct al_release_stack st = {
         "App-Frontend", SHA_B, NULL, NULL, "arn:aws:iam::1:role/d", NULL
@@ -80,6 +82,10 @@ TEST(release_manifest_round_trip)
     ASSERT_INT_EQ(back.n_files, 2);
     ASSERT_STR_EQ(back.files[1].cache_control, "public, max-age=31536000, immutable");
     ASSERT_INT_EQ(back.files[0].size, 15);
+    /* A packed file keeps its place in the pack; the other is a blob. */
+    ASSERT_STR_EQ(back.files[0].loc.pack, PACK);
+    ASSERT_INT_EQ(back.files[0].loc.at, 4096);
+    ASSERT(back.files[1].loc.pack == NULL);
     free(text);
     al_release_clean_up(&back);
 }
@@ -101,9 +107,9 @@ TEST(release_manifest_streamed_line_by_line)
 {
     struct al_release r, back;
     struct al_release_file files[3] = {
-        { "a.js", SHA_A, 1, "text/javascript; charset=utf-8", "no-cache" },
-        { "b.js", SHA_B, 2, "text/javascript; charset=utf-8", "no-cache" },
-        { "c.css", SHA_A, 3, "text/css; charset=utf-8", "no-cache" },
+        { "a.js", SHA_A, 1, "text/javascript; charset=utf-8", "no-cache", { NULL, 0 } },
+        { "b.js", SHA_B, 2, "text/javascript; charset=utf-8", "no-cache", { NULL, 0 } },
+        { "c.css", SHA_A, 3, "text/css; charset=utf-8", "no-cache", { NULL, 0 } },
     };
     char *text;
     size_t lines = 0;
@@ -215,6 +221,22 @@ TEST(release_manifest_rejects_tampering)
                          "\"stacks\": [{\"name\": \"S\", \"templateSha256\": \"" SHA_A "\", "
                          "\"parameters\": {\"P\": 5}}]}"));
     ASSERT_CONTAINS(al_error_last()->msg, "parameters.P must be text");
+    /* A pack name is a store key: nothing but 32 hex digits, and an offset with it. */
+    ASSERT_FAILS(s_parse("{\"schema\": 1, \"version\": \"v1\", \"time\": \"2026-01-01T00:00:00Z\", "
+                         "\"site\": {\"bucket\": \"b\", \"files\": [{\"key\": \"a\", "
+                         "\"sha256\": \"" SHA_A "\", \"size\": 1, \"contentType\": \"x\", "
+                         "\"cacheControl\": \"y\", \"pack\": \"../blobs/x\", \"at\": 0}]}}"));
+    ASSERT_CONTAINS(al_error_last()->msg, "bad pack location");
+    ASSERT_FAILS(s_parse("{\"schema\": 1, \"version\": \"v1\", \"time\": \"2026-01-01T00:00:00Z\", "
+                         "\"site\": {\"bucket\": \"b\", \"files\": [{\"key\": \"a\", "
+                         "\"sha256\": \"" SHA_A "\", \"size\": 1, \"contentType\": \"x\", "
+                         "\"cacheControl\": \"y\", \"pack\": \"" PACK "\", \"at\": -1}]}}"));
+    ASSERT_CONTAINS(al_error_last()->msg, "bad pack location");
+    ASSERT_FAILS(s_parse("{\"schema\": 1, \"version\": \"v1\", \"time\": \"2026-01-01T00:00:00Z\", "
+                         "\"site\": {\"bucket\": \"b\", \"files\": [{\"key\": \"a\", "
+                         "\"sha256\": \"" SHA_A "\", \"size\": 1, \"contentType\": \"x\", "
+                         "\"cacheControl\": \"y\", \"at\": 3}]}}"));
+    ASSERT_CONTAINS(al_error_last()->msg, "without a pack");
     ASSERT_FAILS(s_parse("[]"));
     ASSERT_FAILS(s_parse("{\"schema\": 1,"));
     ASSERT_CONTAINS(al_error_last()->msg, "m.json:1:");
