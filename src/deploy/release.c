@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/rand.h>
+
 #include "aws/s3.h"
 #include "deploy/cache_rules.h"
 #include "deploy/release_pack.h"
@@ -23,18 +25,12 @@ void al_release_ctx_init(struct al_release_ctx *c)
 
 int al_release_begin(struct al_run *r, struct al_release_ctx *c)
 {
-    bool found = false;
     if (al_store_locate(r, &c->store) || al_store_lock(r, &c->store, &c->lock))
         return -1;
     al_log_info("release store: s3://%s/%s (lock taken)", c->store.bucket, c->store.prefix);
-    if (al_store_get_current(r, &c->store, &c->current, &c->have_current))
+    if (al_store_get_live(r, &c->store, &c->current, &c->have_current, &c->live, &c->have_live))
         return -1;
-    if (!c->have_current)
-        return 0;
-    if (al_store_get_release(r, &c->store, c->current.version, &c->live, &found))
-        return -1;
-    c->have_live = found;
-    if (!found)
+    if (c->have_current && !c->have_live)
         al_log_warning("current.json names %s, whose record is missing", c->current.version);
     return 0;
 }
@@ -181,6 +177,7 @@ int al_release_commit(struct al_run *r, struct al_release_ctx *c, const struct a
     struct al_step_record *step = al_run_step_begin(r, "Release");
     struct al_strv listed;
     bool current_written = false, have_listed = false;
+    uint8_t rnd[AL_RECORD_ID_LEN / 2];
     int rc = -1;
 
     al_release_init(&rel);
@@ -218,15 +215,20 @@ int al_release_commit(struct al_run *r, struct al_release_ctx *c, const struct a
             s_copy_site_files(c->live.files, c->live.n_files, &rel))
             goto cleanup;
     }
-    if (al_store_put_release(r, &c->store, &rel))
+    /* A new id ties current.json to this record's copy in live.json. */
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+        al_raise(AL_ERR_INTERNAL, "no random bytes for a record id");
         goto cleanup;
+    }
+    al_hex(rnd, sizeof(rnd), rel.record);
+    memcpy(cur.record, rel.record, sizeof(cur.record));
     /* Re-deploying the live version keeps the record of what came before it. */
     cur.version = rel.version;
     cur.previous = c->have_current && strcmp(c->current.version, rel.version) != 0
                      ? c->current.version
                      : (c->have_current ? c->current.previous : NULL);
     cur.time = rel.time;
-    if (al_store_put_current_listing(r, &c->store, &cur, &listed, &have_listed))
+    if (al_store_record(r, &c->store, &rel, &cur, &listed, &have_listed))
         goto cleanup;
     current_written = true;
     if (cur.previous && al_str_set(&r->previous_version, cur.previous))

@@ -223,6 +223,10 @@ static json_t *s_header(const struct al_release *r)
                      s_str(r->previous),
                      "stacks",
                      stacks);
+    if (root && r->record[0] && json_object_set_new(root, "record", json_string(r->record))) {
+        json_decref(root);
+        return NULL;
+    }
     if (root && r->bucket &&
         json_object_set_new(
           root,
@@ -316,6 +320,23 @@ static int s_get_str(const json_t *o, const char *key, const char *name, bool re
         strlen(json_string_value(v)) != json_string_length(v))
         return al_raise(AL_ERR_PARSE, "%s: field '%s' is not UTF-8 text", name, key);
     return al_str_set(out, json_string_value(v));
+}
+
+/* The optional "record" id into out ("" when absent). */
+static int s_get_record(const json_t *o, const char *name, char out[AL_RECORD_ID_LEN + 1])
+{
+    char *v = NULL;
+    out[0] = '\0';
+    if (s_get_str(o, "record", name, false, &v))
+        return -1;
+    if (v && !al_release_pack_name_valid(v)) {
+        free(v);
+        return al_raise(AL_ERR_PARSE, "%s: 'record' is not a record id", name);
+    }
+    if (v)
+        memcpy(out, v, AL_RECORD_ID_LEN + 1);
+    free(v);
+    return 0;
 }
 
 static bool s_is_sha256(const char *s)
@@ -508,7 +529,8 @@ int al_release_from_json(const char *text, size_t n, const char *name, struct al
                  AL_RELEASE_SCHEMA);
         goto cleanup;
     }
-    if (s_get_str(root, "version", name, true, &r->version) ||
+    if (s_get_record(root, name, r->record) ||
+        s_get_str(root, "version", name, true, &r->version) ||
         s_get_str(root, "commit", name, false, &r->commit) ||
         s_get_str(root, "actor", name, false, &r->actor) ||
         s_get_str(root, "runUrl", name, false, &r->run_url) ||
@@ -673,6 +695,8 @@ char *al_release_current_to_json(const struct al_release_current *c)
                           s_time(c->time));
     if (o && c->dirty)
         json_object_set_new(o, "dirty", json_true());
+    if (o && c->record[0])
+        json_object_set_new(o, "record", json_string(c->record));
     char *text = o ? json_dumps(o, JSON_PRESERVE_ORDER) : NULL;
     json_decref(o);
     if (!text)
@@ -695,7 +719,8 @@ int al_release_current_from_json(const char *text,
         al_raise(AL_ERR_PARSE, "%s must be a JSON object", name);
         goto cleanup;
     }
-    if (s_get_str(root, "version", name, true, &c->version) ||
+    if (s_get_record(root, name, c->record) ||
+        s_get_str(root, "version", name, true, &c->version) ||
         s_get_str(root, "previous", name, false, &c->previous) ||
         s_get_str(root, "time", name, true, &t))
         goto cleanup;

@@ -52,8 +52,12 @@ struct al_release_stack {
     char *region;                                /* or NULL: the run's region */
 };
 
+/* A record id: 32 lower-case hex digits, random, tying current.json to live.json. */
+#define AL_RECORD_ID_LEN 32
+
 struct al_release {
     char *version, *commit, *actor, *run_url, *environment, *status, *previous;
+    char record[AL_RECORD_ID_LEN + 1]; /* "" for records written before record ids */
     time_t time;
     struct al_release_stack *stacks;
     size_t n_stacks;
@@ -69,7 +73,7 @@ struct al_release {
 };
 
 /* A pack's name: 32 lower-case hex digits (random). */
-#define AL_PACK_NAME_LEN 32
+#define AL_PACK_NAME_LEN AL_RECORD_ID_LEN
 
 /* Distinct content types and cache controls a release may hold (a site has a few dozen). */
 #define AL_RELEASE_MAX_STRINGS 4096u
@@ -106,7 +110,7 @@ size_t al_release_n_files(const struct al_release *r);
  */
 const char *al_release_intern_pack(struct al_release *r, const char *name);
 
-/** True when name is a pack name (AL_PACK_NAME_LEN lower-case hex digits). */
+/** True when name is a pack name or record id (32 lower-case hex digits). */
 bool al_release_pack_name_valid(const char *name);
 
 /**
@@ -145,6 +149,8 @@ struct al_release_current {
     char *version, *previous;
     time_t time;
     bool dirty; /* a failed deploy changed the site after `version` went live */
+    /* The record of `version` that live.json holds a copy of ("" = none). */
+    char record[AL_RECORD_ID_LEN + 1];
 };
 
 /** Serialises current.json. @return a new string (caller frees) or NULL. */

@@ -139,9 +139,10 @@ cleanup:
 /* Writes the members (the first file of each content in nw) into the job's pack file. */
 static int s_write_pack(const struct s_new *nw, const bool *member, struct al_pack_job *job)
 {
-    uint8_t md5[AL_MD5_LEN], sha[AL_SHA256_LEN];
+    uint8_t sha[AL_SHA256_LEN];
     bool single = job->saved.packed_bytes <= AL_PACK_SINGLE_PUT_MAX;
-    struct al_hasher *whole = single ? al_hasher_new(1, 1) : NULL;
+    /* Its SHA-256 signs the PutObject, and S3 checks the body against it. */
+    struct al_hasher *whole = single ? al_hasher_new(0, 1) : NULL;
     char *chunk = malloc(AL_PACK_CHUNK);
     int fd = -1, rc = -1;
 
@@ -156,9 +157,8 @@ static int s_write_pack(const struct s_new *nw, const bool *member, struct al_pa
             s_append_member(nw->site, &nw->site->files[nw->idx[k]], fd, job->tmp, chunk, whole))
             goto cleanup;
     if (single) {
-        if (al_hasher_final(whole, md5, sha))
+        if (al_hasher_final(whole, NULL, sha))
             goto cleanup;
-        al_hex(md5, AL_MD5_LEN, job->md5_hex);
         al_hex(sha, AL_SHA256_LEN, job->sha_hex);
     }
     rc = 0;
@@ -198,7 +198,6 @@ static int s_queue_pack(struct al_run *r, const struct al_release_store *s, stru
     if (job->saved.packed_bytes > AL_PACK_SINGLE_PUT_MAX)
         return 0;
     s_pack_put(s, job, &p);
-    p.md5_hex = job->md5_hex;
     p.payload_sha256 = job->sha_hex;
     al_s3_call_init(&job->q);
     al_http_response_init(&job->resp, 0);

@@ -51,7 +51,7 @@ struct al_pack_job {
     char name[AL_PACK_NAME_LEN + 1];
     char tmp[PATH_MAX]; /* the pack's bytes; "" when none */
     char key[AL_STORE_PREFIX_MAX + 80];
-    char md5_hex[AL_MD5_HEX_LEN + 1], sha_hex[AL_SHA256_HEX_LEN + 1];
+    char sha_hex[AL_SHA256_HEX_LEN + 1];
     struct al_s3_call q; /* the queued PutObject (a pack above 64 MiB goes multipart, at finish) */
     struct al_http_response resp;
     bool queued, in_flight;

@@ -352,87 +352,159 @@ static int s_names_in(const struct al_s3_listing *list, const char *prefix, stru
     return 0;
 }
 
-/* current.json and the first page of releases/, sent together. */
-struct s_put_list {
+/*
+ * Recording a release is one round trip: its manifest (releases/<version>.json),
+ * the same bytes as live.json, current.json and the first page of releases/
+ * for retention, all sent together.
+ */
+enum { REC_MANIFEST, REC_LIVE, REC_CURRENT, REC_LIST, REC_N };
+
+struct s_record {
     const struct al_release_store *s;
-    const char *text;
+    const char *version;
+    const char *current; /* current.json's text */
+    struct al_http_body manifest;
     char key[AL_STORE_KEY_MAX]; /* the call being built's; copied when it is submitted */
     char prefix[AL_STORE_KEY_MAX];
     struct al_s3_listing listing;
     struct al_buf token;
-    bool put_ok, listed;
-    struct al_error put_error; /* when !put_ok */
+    bool ok[REC_N], listed;
+    struct al_error error[REC_N]; /* when !ok */
 };
 
-static int s_put_list_build(void *user, size_t i, struct al_s3_call *q)
+static int s_record_build(void *user, size_t i, struct al_s3_call *q)
 {
-    struct s_put_list *pl = user;
+    struct s_record *rc = user;
     struct al_s3_put p;
-    if (i == 1)
-        return al_s3_list_call(q, pl->s->bucket, pl->prefix, NULL);
-    s_key(pl->s, "current.json", pl->key);
+    char rel[256];
+    if (i == REC_LIST)
+        return al_s3_list_call(q, rc->s->bucket, rc->prefix, NULL);
     memset(&p, 0, sizeof(p));
-    p.bucket = pl->s->bucket;
-    p.key = pl->key;
-    p.body.kind = AL_HTTP_BODY_MEMORY;
-    p.body.data = pl->text;
-    p.body.len = strlen(pl->text);
+    p.bucket = rc->s->bucket;
+    p.key = rc->key;
+    p.body = rc->manifest;
     p.meta.content_type = "application/json";
+    if (i == REC_MANIFEST) {
+        snprintf(rel, sizeof(rel), "releases/%s.json", rc->version);
+        s_key(rc->s, rel, rc->key);
+    } else if (i == REC_LIVE) {
+        s_key(rc->s, "live.json", rc->key);
+    } else {
+        s_key(rc->s, "current.json", rc->key);
+        p.body.kind = AL_HTTP_BODY_MEMORY;
+        p.body.data = rc->current;
+        p.body.len = strlen(rc->current);
+    }
     return al_s3_put_object_call(q, &p);
 }
 
-static void s_put_list_done(void *user, size_t i, struct al_http_response *resp)
+static void s_record_done(void *user, size_t i, struct al_http_response *resp)
 {
-    struct s_put_list *pl = user;
-    if (i == 0) {
-        pl->put_ok = !resp->failed;
-        pl->put_error = resp->error;
-    } else if (!resp->failed && al_s3_parse_list_page(resp, &pl->listing, &pl->token) == 0)
-        pl->listed = pl->token.len == 0; /* more than one page: retention lists again */
+    struct s_record *rc = user;
+    rc->ok[i] = !resp->failed;
+    rc->error[i] = resp->error;
+    if (i == REC_LIST && !resp->failed &&
+        al_s3_parse_list_page(resp, &rc->listing, &rc->token) == 0)
+        rc->listed = rc->token.len == 0; /* more than one page: retention lists again */
 }
 
-int al_store_put_current_listing(struct al_run *r,
-                                 const struct al_release_store *s,
-                                 const struct al_release_current *c,
-                                 struct al_strv *names,
-                                 bool *listed)
+/* Writes rel's manifest into a temporary file (a manifest of 100,000 files is ~20 MB). */
+static int s_manifest_file(const struct al_release *rel, char tmp[PATH_MAX], uint64_t *size)
 {
-    struct s_put_list pl;
+    FILE *f = NULL;
+    long n;
+    int fd, rc = -1;
+    if ((fd = al_temp_file("release", tmp)) < 0)
+        return -1;
+    if (!(f = fdopen(fd, "w"))) {
+        al_raise(AL_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (al_release_write(rel, f))
+        goto cleanup;
+    if (fflush(f) || (n = ftell(f)) < 0) {
+        al_raise(AL_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+        goto cleanup;
+    }
+    *size = (uint64_t)n;
+    rc = 0;
+cleanup:
+    fclose(f);
+    return rc;
+}
+
+int al_store_record(struct al_run *r,
+                    const struct al_release_store *s,
+                    const struct al_release *rel,
+                    const struct al_release_current *c,
+                    struct al_strv *names,
+                    bool *listed)
+{
+    struct s_record rec;
     struct al_s3_batch b;
-    char *text = al_release_current_to_json(c);
+    char tmp[PATH_MAX] = "";
     int rc = -1;
 
     *listed = false;
-    if (!text)
-        return -1;
-    memset(&pl, 0, sizeof(pl));
-    pl.s = s;
-    pl.text = text;
-    s_key(s, "releases/", pl.prefix);
-    al_s3_listing_init(&pl.listing);
-    al_buf_init(&pl.token, 4096);
+    memset(&rec, 0, sizeof(rec));
+    rec.s = s;
+    rec.version = rel->version;
+    s_key(s, "releases/", rec.prefix);
+    al_s3_listing_init(&rec.listing);
+    al_buf_init(&rec.token, 4096);
+    rec.manifest.kind = AL_HTTP_BODY_FILE;
+    rec.manifest.path = tmp;
+    if (s_manifest_file(rel, tmp, &rec.manifest.length) ||
+        !(rec.current = al_release_current_to_json(c)))
+        goto cleanup;
     memset(&b, 0, sizeof(b));
-    b.n = 2;
-    b.build = s_put_list_build;
-    b.done = s_put_list_done;
-    b.user = &pl;
-    if (al_s3_batch_run(r->aws, &b, NULL) && !pl.put_ok) {
-        if (pl.put_error.msg[0]) /* else the batch's own error (the engine broke) */
-            *al_error_mut() = pl.put_error;
+    b.n = REC_N;
+    b.build = s_record_build;
+    b.done = s_record_done;
+    b.user = &rec;
+    if (al_s3_batch_run(r->aws, &b, NULL) && !(rec.ok[REC_MANIFEST] && rec.ok[REC_CURRENT])) {
+        /* The manifest or current.json failed (a failed live.json only costs a read later). */
+        size_t bad = rec.ok[REC_MANIFEST] ? REC_CURRENT : REC_MANIFEST;
+        if (rec.error[bad].msg[0]) /* else the batch's own error (the engine broke) */
+            *al_error_mut() = rec.error[bad];
         goto cleanup;
     }
     /* A failed listing is not the record's failure: retention lists on its own. */
     al_error_clear();
-    if (pl.listed) {
-        if (s_names_in(&pl.listing, pl.prefix, names))
+    if (rec.listed) {
+        if (s_names_in(&rec.listing, rec.prefix, names))
             goto cleanup;
         *listed = true;
     }
     rc = 0;
 cleanup:
-    al_s3_listing_clean_up(&pl.listing);
-    al_buf_clean_up(&pl.token);
-    free(text);
+    if (tmp[0])
+        unlink(tmp);
+    al_s3_listing_clean_up(&rec.listing);
+    al_buf_clean_up(&rec.token);
+    free((char *)rec.current);
+    return rc;
+}
+
+/* Reads a downloaded manifest (name: its key, for messages) into out. */
+static int s_read_manifest(const char *path, const char *name, struct al_release *out)
+{
+    FILE *f = fopen(path, "r");
+    struct stat st;
+    int rc = -1;
+    if (!f || fstat(fileno(f), &st) != 0) {
+        al_raise(AL_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+        goto cleanup;
+    }
+    if ((uint64_t)st.st_size > AL_RELEASE_MAX_BYTES) {
+        al_raise(AL_ERR_PARSE, "%s is over the %u-byte limit", name, AL_RELEASE_MAX_BYTES);
+        goto cleanup;
+    }
+    rc = al_release_read(f, name, out);
+cleanup:
+    if (f)
+        fclose(f);
     return rc;
 }
 
@@ -444,8 +516,6 @@ int al_store_get_release(struct al_run *r,
 {
     /* Through a file, read line by line: a manifest of 100,000 files is ~20 MB of text. */
     char tmp[PATH_MAX], rel[256], key[AL_STORE_KEY_MAX];
-    FILE *f = NULL;
-    struct stat st;
     int fd, rc = -1;
 
     *found = false;
@@ -464,60 +534,99 @@ int al_store_get_release(struct al_run *r,
         rc = 0;
         goto cleanup;
     }
-    if (!(f = fopen(tmp, "r")) || fstat(fileno(f), &st) != 0) {
-        al_raise(AL_ERR_IO, "cannot read %s: %s", tmp, strerror(errno));
-        goto cleanup;
-    }
-    if ((uint64_t)st.st_size > AL_RELEASE_MAX_BYTES) {
-        al_raise(AL_ERR_PARSE, "%s is over the %u-byte limit", rel, AL_RELEASE_MAX_BYTES);
-        goto cleanup;
-    }
-    if (al_release_read(f, rel, out))
+    if (s_read_manifest(tmp, rel, out))
         goto cleanup;
     rc = 0;
     if (strcmp(out->version, version) != 0)
         rc = al_raise(AL_ERR_PARSE, "%s records version '%s'", rel, out->version);
 cleanup:
-    if (f)
-        fclose(f);
     unlink(tmp);
     return rc;
 }
 
-int al_store_put_release(struct al_run *r,
-                         const struct al_release_store *s,
-                         const struct al_release *rel)
+/* current.json and live.json, read together. */
+struct s_live {
+    const struct al_release_store *s;
+    const char *path; /* live.json goes here */
+    char key[AL_STORE_KEY_MAX];
+    struct al_buf current;
+    bool found[2], ok[2];
+    struct al_error error[2];
+};
+
+static int s_live_build(void *user, size_t i, struct al_s3_call *q)
 {
-    /* Through a file: a manifest of 100,000 files is ~20 MB of text. */
-    char tmp[PATH_MAX], rel_key[256];
-    struct al_http_body body;
-    FILE *f = NULL;
-    long size;
+    struct s_live *l = user;
+    s_key(l->s, i ? "live.json" : "current.json", l->key);
+    return al_s3_get_object_call(q, l->s->bucket, l->key, i ? l->path : NULL);
+}
+
+static void s_live_done(void *user, size_t i, struct al_http_response *resp)
+{
+    struct s_live *l = user;
+    l->ok[i] = !resp->failed && al_s3_parse_found(resp, &l->found[i]) == 0;
+    l->error[i] = resp->failed ? resp->error : *al_error_last();
+    if (l->ok[i] && l->found[i] && i == 0 &&
+        al_buf_append(&l->current, resp->body.data, resp->body.len)) {
+        l->ok[i] = false;
+        l->error[i] = *al_error_last();
+    }
+}
+
+int al_store_get_live(struct al_run *r,
+                      const struct al_release_store *s,
+                      struct al_release_current *c,
+                      bool *have_current,
+                      struct al_release *live,
+                      bool *have_live)
+{
+    struct s_live l;
+    struct al_s3_batch b;
+    char tmp[PATH_MAX];
     int fd, rc = -1;
 
+    *have_current = *have_live = false;
+    memset(c, 0, sizeof(*c));
     if ((fd = al_temp_file("release", tmp)) < 0)
         return -1;
-    if (!(f = fdopen(fd, "w"))) {
-        al_raise(AL_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
-        close(fd);
+    close(fd);
+    memset(&l, 0, sizeof(l));
+    l.s = s;
+    l.path = tmp;
+    al_buf_init(&l.current, 64 * 1024);
+    memset(&b, 0, sizeof(b));
+    b.n = 2;
+    b.max_body = 64 * 1024;
+    b.build = s_live_build;
+    b.done = s_live_done;
+    b.user = &l;
+    if (al_s3_batch_run(r->aws, &b, NULL) && !l.ok[0]) {
+        if (l.error[0].msg[0])
+            *al_error_mut() = l.error[0];
+        s_store_error(s);
         goto cleanup;
     }
-    if (al_release_write(rel, f))
-        goto cleanup;
-    if (fflush(f) || (size = ftell(f)) < 0) {
-        al_raise(AL_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+    al_error_clear();
+    if (!l.found[0]) {
+        rc = 0;
         goto cleanup;
     }
-    snprintf(rel_key, sizeof(rel_key), "releases/%s.json", rel->version);
-    memset(&body, 0, sizeof(body));
-    body.kind = AL_HTTP_BODY_FILE;
-    body.path = tmp;
-    body.length = (uint64_t)size;
-    rc = s_put(r, s, rel_key, body, false, NULL);
+    if (al_release_current_from_json(l.current.data, l.current.len, "current.json", c))
+        goto cleanup;
+    *have_current = true;
+    /* live.json is a copy of the live manifest; it counts only when current.json names it. */
+    if (l.ok[1] && l.found[1] && c->record[0] && s_read_manifest(tmp, "live.json", live) == 0 &&
+        strcmp(live->record, c->record) == 0 && strcmp(live->version, c->version) == 0) {
+        *have_live = true;
+        rc = 0;
+        goto cleanup;
+    }
+    al_error_clear();
+    al_release_clean_up(live);
+    rc = al_store_get_release(r, s, c->version, live, have_live);
 cleanup:
-    if (f)
-        fclose(f);
     unlink(tmp);
+    al_buf_clean_up(&l.current);
     return rc;
 }
 

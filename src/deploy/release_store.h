@@ -7,6 +7,7 @@
  *                             (deploy/release_pack.h)
  *   blobs/<sha256>            each template, and each large site file, once
  *   current.json              the live version and the one before it
+ *   live.json                 a copy of the live release's manifest
  *   lock.json                 the deploy lock (run URL, expiry)
  */
 #ifndef AL_DEPLOY_RELEASE_STORE_H
@@ -64,16 +65,35 @@ int al_store_get_current(struct al_run *r,
                          bool *found);
 
 /**
- * Writes current.json and, in the same round trip, lists the recorded
- * versions for retention: *listed says whether names (appended to, owned by
- * the caller) holds them all (a failed or multi-page listing leaves that to
- * al_store_prune). @return 0 or -1 (current.json was not written).
+ * Records rel in one round trip: releases/<version>.json, the same bytes as
+ * live.json (the copy al_store_get_live reads), current.json (c, whose
+ * record names rel's) and the first page of releases/ for retention: *listed
+ * says whether names (appended to, owned by the caller) holds every
+ * recorded version (a failed or multi-page listing leaves that to
+ * al_store_prune). @return 0, or -1 when the manifest or current.json was
+ * not written (either may have been).
  */
-int al_store_put_current_listing(struct al_run *r,
-                                 const struct al_release_store *s,
-                                 const struct al_release_current *c,
-                                 struct al_strv *names,
-                                 bool *listed);
+int al_store_record(struct al_run *r,
+                    const struct al_release_store *s,
+                    const struct al_release *rel,
+                    const struct al_release_current *c,
+                    struct al_strv *names,
+                    bool *listed);
+
+/**
+ * Reads current.json and the live release's manifest in one round trip,
+ * from live.json when current.json names its record, else (a store written
+ * before live.json, a rollback, a half-written record) from
+ * releases/<version>.json. *have_current false when there is no
+ * current.json; *have_live false when the live record is missing. Caller
+ * cleans up c and live (initialised). @return 0 or -1.
+ */
+int al_store_get_live(struct al_run *r,
+                      const struct al_release_store *s,
+                      struct al_release_current *c,
+                      bool *have_current,
+                      struct al_release *live,
+                      bool *have_live);
 
 /** Writes current.json. @return 0 or -1. */
 int al_store_put_current(struct al_run *r,
@@ -89,11 +109,6 @@ int al_store_get_release(struct al_run *r,
                          const char *version,
                          struct al_release *out,
                          bool *found);
-
-/** Writes releases/<version>.json. @return 0 or -1. */
-int al_store_put_release(struct al_run *r,
-                         const struct al_release_store *s,
-                         const struct al_release *rel);
 
 /**
  * Lists recorded versions with their manifests' times, newest first (at most
@@ -120,7 +135,7 @@ int al_store_get_blob(struct al_run *r,
 /**
  * Keeps the newest `keep` manifests (and the live and previous versions),
  * deletes the rest and every blob and pack no kept manifest references. listed: the
- * recorded versions when al_store_put_current_listing read them (borrowed),
+ * recorded versions when al_store_record read them (borrowed),
  * or NULL to list them here. @return 0 or -1.
  */
 int al_store_prune(struct al_run *r,

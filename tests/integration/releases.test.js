@@ -261,16 +261,32 @@ test('an unchanged redeploy stores nothing; keep-releases 2 keeps two manifests 
   assert.equal(r.outputs['files-uploaded'], '0');
 
   // Unchanged under a new version: the release protocol alone. The trusted
-  // live release holds every hash, so blobs/ is not listed, and retention with
-  // nothing to prune reads no manifest.
+  // live release holds every hash, so nothing is stored, its manifest is read
+  // from live.json together with current.json, the record is written in one
+  // batch, and retention with nothing to prune reads no manifest.
   const b2 = (await double.calls()).length;
+  // 50 ms on each S3 call, so calls sent together overlap in the call log.
+  await double.control('faults', { rules: [{ service: 's3', latencyMs: 50 }] });
   r = runAirlock(double, { inputs: deployInputs(site.dir, 'v1-again', { 'health-expect-version': '' }) });
+  await double.control('faults', { rules: [] });
   assert.equal(r.status, 0, r.stdout);
   const store = (await double.calls()).slice(b2).filter((c) => c.bucket === STORE_BUCKET);
   const ops = store.map((c) => `${c.operation} ${c.key || decodeURIComponent((/prefix=([^&]*)/.exec(c.query) || [])[1] || '')}`);
   assert.deepEqual(ops.filter((o) => /blobs\/|packs\//.test(o)), [], 'no content listed, read or written');
-  assert.deepEqual(ops.filter((o) => o.startsWith('GetObject') && o.includes('releases/')), [`GetObject ${STORE}releases/v1.json`], 'only the live manifest is read');
-  assert.ok(store.length <= 7, `${store.length} store requests: ${ops.join(', ')}`);
+  assert.deepEqual(ops.sort(), [
+    `DeleteObject ${STORE}lock.json`, `GetObject ${STORE}current.json`, `GetObject ${STORE}live.json`,
+    `ListObjectsV2 ${STORE}releases/`, `PutObject ${STORE}current.json`, `PutObject ${STORE}live.json`,
+    `PutObject ${STORE}lock.json`, `PutObject ${STORE}releases/v1-again.json`,
+  ]);
+  // Four round trips: the lock; current.json with live.json; the record; the unlock.
+  const byStart = [...store].sort((a, b) => a.start - b.start);
+  let waves = 0;
+  let waveEnd = -Infinity;
+  for (const c of byStart) {
+    if (c.start >= waveEnd) waves++;
+    waveEnd = c.start >= waveEnd ? c.end : Math.max(waveEnd, c.end);
+  }
+  assert.equal(waves, 4, byStart.map((c) => `${c.operation} ${c.key}`).join(', '));
 
   for (const v of ['v2', 'v3', 'v4']) {
     fs.writeFileSync(path.join(site.dir, 'version.json'), JSON.stringify({ version: v }));

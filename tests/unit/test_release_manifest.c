@@ -244,7 +244,7 @@ TEST(release_manifest_rejects_tampering)
 
 TEST(release_current_round_trip)
 {
-    struct al_release_current c = { "v3", "v2", 1764288000, true }, back;
+    struct al_release_current c = { "v3", "v2", 1764288000, true, PACK }, back;
     char *text = al_release_current_to_json(&c);
     ASSERT(text != NULL);
     ASSERT_OK(al_release_current_from_json(text, strlen(text), "current.json", &back));
@@ -252,8 +252,16 @@ TEST(release_current_round_trip)
     ASSERT_STR_EQ(back.previous, "v2");
     ASSERT_INT_EQ(back.time, 1764288000);
     ASSERT(back.dirty);
+    ASSERT_STR_EQ(back.record, PACK); /* the record live.json must hold to be read */
     al_release_current_clean_up(&back);
     free(text);
+    ASSERT_FAILS(al_release_current_from_json("{\"version\": \"v1\", \"time\": "
+                                              "\"2026-01-01T00:00:00Z\", \"record\": \"../x\"}",
+                                              67,
+                                              "current.json",
+                                              &back));
+    ASSERT_CONTAINS(al_error_last()->msg, "not a record id");
+    al_release_current_clean_up(&back);
     ASSERT_FAILS(al_release_current_from_json("{\"version\": \"v1;x\", \"time\": "
                                               "\"2026-01-01T00:00:00Z\"}",
                                               56,
