@@ -12,8 +12,10 @@ CC ?= cc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
+# The site is hashed in a worker thread while the first requests run (site.c).
+THREADS := -pthread
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
-BASE_CFLAGS := -std=c11 $(WARN) -D_GNU_SOURCE -DAL_VERSION='"$(VERSION)"' -Isrc $(PKG_CFLAGS)
+BASE_CFLAGS := -std=c11 $(THREADS) $(WARN) -D_GNU_SOURCE -DAL_VERSION='"$(VERSION)"' -Isrc $(PKG_CFLAGS)
 CFLAGS ?= -O2 -g
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
@@ -41,20 +43,20 @@ build/san/%.o: %.c $(HDRS) VERSION
 	@$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
 build/airlock: build/obj/src/main.o $(LIB_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(THREADS) -o $@ $^ $(PKG_LIBS)
 
 # The same binary built with ASan+UBSan, for the integration suites.
 build/airlock-san: build/san/src/main.o $(SAN_OBJ)
-	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(SAN_FLAGS) $(THREADS) -o $@ $^ $(PKG_LIBS)
 
 build/tests/unit: $(UNIT_OBJ) $(SAN_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(SAN_FLAGS) $(THREADS) -o $@ $^ $(PKG_LIBS)
 
 # Small C programs the Node and shell suites drive (e.g. the SigV4 signer).
 build/tests/%: build/san/tests/tools/%.o $(SAN_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(SAN_FLAGS) $(THREADS) -o $@ $^ $(PKG_LIBS)
 
 unit: build/tests/unit
 	./build/tests/unit
@@ -74,7 +76,7 @@ build/fuzz/obj/%.o: %.c $(HDRS) VERSION
 	@clang $(BASE_CFLAGS) $(FUZZ_FLAGS) -c $< -o $@
 
 build/fuzz/%: build/fuzz/obj/tests/fuzz/%.o $(FUZZ_OBJ)
-	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+	clang -fsanitize=fuzzer,address,undefined $(THREADS) -o $@ $^ $(PKG_LIBS)
 
 fuzz: $(FUZZ_BIN)
 	./scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_BIN)
@@ -133,7 +135,7 @@ build/static-obj/%.o: %.c $(HDRS) VERSION $(STATIC_CURL_LIB)
 
 build/airlock-static: $(STATIC_OBJ) $(STATIC_CURL_LIB)
 	@echo "  LD-STATIC $@"
-	@$(CC) -static $(CFLAGS) -o $@ $(STATIC_OBJ) $(STATIC_LIBS) 2>build/static-obj/link.log; \
+	@$(CC) -static $(CFLAGS) $(THREADS) -o $@ $(STATIC_OBJ) $(STATIC_LIBS) 2>build/static-obj/link.log; \
 	rc=$$?; awk '/: in function / { held = $$0; next } \
 		/in statically linked applications requires at runtime/ { held = ""; next } \
 		{ if (held != "") print held; held = ""; print } END { if (held != "") print held }' \

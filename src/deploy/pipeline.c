@@ -133,7 +133,11 @@ int al_pipeline_deploy(struct al_run *r, const struct al_creds_config *cfg, cons
 
     al_strv_init(&keys);
     al_release_ctx_init(&rel);
-    /* A bad site (a symlink out of it, a bad name) stops the run before any request. */
+    /*
+     * A bad site (a symlink out of it, a bad name) stops the run before any
+     * request. The files are hashed in a worker meanwhile: the identity, the
+     * prechecks and the lock's requests overlap it.
+     */
     if (al_opts_get(r->opts, AL_OPT_SITE_DIR) && al_sync_scan(r, &sync))
         goto cleanup;
     /* The alarm precheck only reads: it comes before the lock, so a stop there touches nothing. */
@@ -159,6 +163,9 @@ int al_pipeline_deploy(struct al_run *r, const struct al_creds_config *cfg, cons
                         rel.store.prefix,
                         rel.have_current ? rel.current.version : "(none)");
     }
+    /* Before anything changes: an unreadable file stops the run here, the lock released. */
+    if (sync && al_sync_hash_wait(r, sync))
+        goto cleanup;
     changed = true;
     if (al_opts_get(r->opts, AL_OPT_ASSEMBLY) && al_step_stacks(r))
         goto fail;

@@ -566,7 +566,8 @@ static int s_line(FILE *f, const char *name, struct al_buf *line)
 {
     int c;
     al_buf_reset(line);
-    while ((c = getc(f)) != EOF && c != '\n')
+    /* f is this thread's own: no stdio lock per byte (glibc takes one once threads exist). */
+    while ((c = getc_unlocked(f)) != EOF && c != '\n')
         if (al_buf_putc(line, (char)c))
             return al_raise_context("%s: a line is over %u bytes", name, AL_RELEASE_MAX_LINE);
     if (ferror(f))

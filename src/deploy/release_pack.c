@@ -76,18 +76,14 @@ static int s_append_member(const struct al_site *site,
                            int out,
                            const char *out_path,
                            char *chunk,
+                           struct al_hasher *h,
                            struct al_hasher *whole)
 {
     char path[PATH_MAX], hex[AL_SHA256_HEX_LEN + 1];
     uint8_t sha[AL_SHA256_LEN];
-    struct al_hasher *h = al_hasher_new(0, 1);
     uint64_t done = 0;
     int fd = -1, rc = -1;
-    if (!h) {
-        al_raise(AL_ERR_NOMEM, "out of memory");
-        goto cleanup;
-    }
-    if (al_site_path(site, f, path))
+    if (al_hasher_reset(h) || al_site_path(site, f, path))
         goto cleanup;
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
         al_raise(AL_ERR_IO, "cannot open %s: %s", path, strerror(errno));
@@ -132,7 +128,6 @@ static int s_append_member(const struct al_site *site,
 cleanup:
     if (fd >= 0)
         close(fd);
-    al_hasher_free(h);
     return rc;
 }
 
@@ -142,11 +137,11 @@ static int s_write_pack(const struct s_new *nw, const bool *member, struct al_pa
     uint8_t sha[AL_SHA256_LEN];
     bool single = job->saved.packed_bytes <= AL_PACK_SINGLE_PUT_MAX;
     /* Its SHA-256 signs the PutObject, and S3 checks the body against it. */
-    struct al_hasher *whole = single ? al_hasher_new(0, 1) : NULL;
+    struct al_hasher *whole = single ? al_hasher_new(0, 1) : NULL, *each = al_hasher_new(0, 1);
     char *chunk = malloc(AL_PACK_CHUNK);
     int fd = -1, rc = -1;
 
-    if (!chunk || (single && !whole)) {
+    if (!chunk || !each || (single && !whole)) {
         al_raise(AL_ERR_NOMEM, "out of memory");
         goto cleanup;
     }
@@ -154,7 +149,8 @@ static int s_write_pack(const struct s_new *nw, const bool *member, struct al_pa
         goto cleanup;
     for (size_t k = 0; k < nw->n; k++)
         if (member[k] &&
-            s_append_member(nw->site, &nw->site->files[nw->idx[k]], fd, job->tmp, chunk, whole))
+            s_append_member(
+              nw->site, &nw->site->files[nw->idx[k]], fd, job->tmp, chunk, each, whole))
             goto cleanup;
     if (single) {
         if (al_hasher_final(whole, NULL, sha))
@@ -166,6 +162,7 @@ cleanup:
     if (fd >= 0 && close(fd) && rc == 0)
         rc = al_raise(AL_ERR_IO, "cannot write %s: %s", job->tmp, strerror(errno));
     al_hasher_free(whole);
+    al_hasher_free(each);
     free(chunk);
     return rc;
 }

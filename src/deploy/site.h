@@ -6,6 +6,11 @@
  * are compared by SHA-256 alone). Nothing outside site-dir is ever read: a symlink is
  * followed only when its target stays inside; anything else stops the scan
  * (AL_ERR_USAGE, exit 2) before a single request is made.
+ *
+ * The scan has two halves: the walk (names, links, excludes, sizes, types:
+ * everything that can refuse the site) and the hashing, which reads every
+ * file. A deploy walks before its first request and hashes in a worker thread
+ * meanwhile (al_site_hash_begin, al_site_hash_end).
  */
 #ifndef AL_DEPLOY_SITE_H
 #define AL_DEPLOY_SITE_H
@@ -33,12 +38,17 @@ struct al_site_file {
     const char *cache_control; /* borrowed from the rules or static */
 };
 
+struct al_site_hasher; /* the hashing worker, private to site.c */
+
 struct al_site {
     struct al_site_file *files; /* sorted by key (byte order) */
     size_t len, cap;
     uint64_t total_bytes;
     const char *dir;   /* site-dir, borrowed from the scan's options */
     size_t prefix_len; /* bytes of each key before the relative path */
+    /* While set, the worker owns every sha256_hex and files may not change. Owned. */
+    struct al_site_hasher *hasher;
+    uint64_t hash_ms; /* how long the hashing took */
 };
 
 struct al_site_opts {
@@ -51,15 +61,45 @@ struct al_site_opts {
 /** Initialises an empty site. Pair with al_site_clean_up. */
 void al_site_init(struct al_site *s);
 
-/** Frees every file. NULL-safe. */
+/** Stops and joins a hashing worker, then frees every file. NULL-safe. */
 void al_site_clean_up(struct al_site *s);
 
 /**
- * Walks, validates, hashes and classifies the files. On failure s holds what
- * was read so far and must still be cleaned up. Borrows opts (the rules must
- * outlive s). @return 0 or -1.
+ * Walks, validates, hashes and classifies the files: al_site_walk, then
+ * al_site_hash. On failure s holds what was read so far and must still be
+ * cleaned up. Borrows opts (the rules must outlive s). @return 0 or -1.
  */
 int al_site_scan(const struct al_site_opts *opts, struct al_site *s);
+
+/**
+ * The scan without the hashing: walks, validates and classifies the files,
+ * sizes from stat. Reads no file content, so it is cheap enough to run before
+ * any request, and it is what refuses a bad site. Borrows opts as
+ * al_site_scan. @return 0 or -1.
+ */
+int al_site_walk(const struct al_site_opts *opts, struct al_site *s);
+
+/**
+ * Fills every file's SHA-256 in s (walked, borrowed), reusing one buffer and
+ * digest context. Fails when a file cannot be read or no longer has its walked
+ * size. @return 0 or -1.
+ */
+int al_site_hash(struct al_site *s);
+
+/**
+ * al_site_hash in a worker thread, which borrows s: s must stay where it
+ * is, and the caller must neither read the hashes nor change s, until
+ * al_site_hash_end or al_site_clean_up joins it (the worker raises errors
+ * into its own, thread-local, record). Hashes in the caller's thread when no
+ * thread can be started. @return 0 or -1 (only then nothing runs).
+ */
+int al_site_hash_begin(struct al_site *s);
+
+/**
+ * Joins the worker of al_site_hash_begin and raises its failure (the same
+ * message and code as al_site_hash's). 0 when no worker runs. @return 0 or -1.
+ */
+int al_site_hash_end(struct al_site *s);
 
 /**
  * The local path of f (site-dir + '/' + its relative path) into out, which

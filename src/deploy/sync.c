@@ -77,7 +77,7 @@ struct al_sync {
     /* results */
     size_t n_uploaded, n_deleted;
     uint64_t bytes_uploaded;
-    bool scanned, applied, finished;
+    bool scanned, hashed, applied, finished;
     struct s_progress prog;
 };
 
@@ -681,13 +681,31 @@ static struct al_sync *s_new(void)
     return s;
 }
 
-/* The local half: options that need no stack output, the scan. No network. */
-static int s_scan(struct al_run *r, struct al_sync *s)
+/* Joins the hashing worker (if any) and logs the scan. No network. */
+static int s_hashed(struct al_sync *s)
+{
+    char a[32];
+    if (s->hashed)
+        return 0;
+    if (al_site_hash_end(&s->site))
+        return -1;
+    s->hashed = true;
+    al_log_info("site: %zu files (%s) in %s, hashed in %.1f s",
+                s->site.len,
+                s_bytes(s->site.total_bytes, a),
+                s->site.dir,
+                (double)s->site.hash_ms / 1000.0);
+    return 0;
+}
+
+/*
+ * The local half: options that need no stack output, the walk, then the
+ * hashing (in a worker when background: al_sync_hash_wait joins it). No network.
+ */
+static int s_scan(struct al_run *r, struct al_sync *s, bool background)
 {
     struct al_site_opts so;
     const char *rules = al_opts_get(r->opts, AL_OPT_CACHE_CONTROL);
-    uint64_t t0 = al_clock_mono_ms();
-    char a[32];
 
     if (s_check_literal_target(r))
         return -1;
@@ -704,7 +722,7 @@ static int s_scan(struct al_run *r, struct al_sync *s)
     so.exclude = al_opts_list(r->opts, AL_OPT_EXCLUDE);
     so.cache = rules ? &s->rules : NULL;
     /* Keys without the prefix for now: it may name a stack output, known only later. */
-    if (al_site_scan(&so, &s->site))
+    if (al_site_walk(&so, &s->site))
         return -1;
     s->action = calloc(s->site.len, sizeof(*s->action));
     s->uploaded = calloc(s->site.len, sizeof(*s->uploaded));
@@ -716,12 +734,9 @@ static int s_scan(struct al_run *r, struct al_sync *s)
         !s->phase[1].single || !s->phase[1].multi)
         return al_raise(AL_ERR_NOMEM, "out of memory");
     s->scanned = true;
-    al_log_info("site: %zu files (%s) in %s, hashed in %.1f s",
-                s->site.len,
-                s_bytes(s->site.total_bytes, a),
-                so.dir,
-                (double)(al_clock_mono_ms() - t0) / 1000.0);
-    return 0;
+    if (background)
+        return al_site_hash_begin(&s->site);
+    return al_site_hash(&s->site) || s_hashed(s) ? -1 : 0;
 }
 
 /* Prepends the prefix to every scanned key (the order stays: same prefix). */
@@ -814,6 +829,9 @@ static int s_apply(struct al_run *r,
 
     if (!s->scanned || s->applied)
         return al_raise(AL_ERR_INTERNAL, "site sync applied twice or before its scan");
+    /* The plan compares hashes: a caller that did not wait for them waits here. */
+    if (s_hashed(s))
+        return -1;
     s->applied = true;
     if (s_locate_and_plan(r, s, remote))
         return -1;
@@ -883,10 +901,18 @@ static int s_fail(struct al_run *r, struct al_sync *s, struct al_step_record *re
 
 int al_sync_scan(struct al_run *r, struct al_sync **out)
 {
-    if ((*out = s_new()) && s_scan(r, *out) == 0)
+    if ((*out = s_new()) && s_scan(r, *out, true) == 0)
         return 0;
     /* Only a failed scan gets its own row: a good one shows in al_sync_apply's. */
     return s_fail(r, *out, al_run_step_begin(r, "Site"));
+}
+
+int al_sync_hash_wait(struct al_run *r, struct al_sync *s)
+{
+    if (s_hashed(s) == 0)
+        return 0;
+    /* As a failed scan: its own failed row. */
+    return s_fail(r, s, al_run_step_begin(r, "Site"));
 }
 
 int al_sync_apply(struct al_run *r, struct al_sync *s, const struct al_sync_remote *remote)
@@ -900,7 +926,7 @@ int al_sync_apply(struct al_run *r, struct al_sync *s, const struct al_sync_remo
 int al_step_site_with(struct al_run *r, const struct al_sync_remote *remote, struct al_sync **out)
 {
     struct al_step_record *rec = al_run_step_begin(r, "Site");
-    if (!(*out = s_new()) || s_scan(r, *out) || s_apply(r, *out, remote, rec))
+    if (!(*out = s_new()) || s_scan(r, *out, false) || s_apply(r, *out, remote, rec))
         return s_fail(r, *out, rec);
     return 0;
 }

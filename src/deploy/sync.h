@@ -47,13 +47,23 @@ int al_step_site_with(struct al_run *r, const struct al_sync_remote *remote, str
 /**
  * The local half of the step, for the pipeline to run before the identity:
  * validates the site options that name no stack output (exclude,
- * cache-control, multipart-threshold), walks and hashes site-dir. Makes no
- * request, so a bad site (a symlink out of it, an unreadable file) stops the
- * run before anything is touched (AL_ERR_USAGE: exit 2).
- * *out is set even on failure; caller frees with al_sync_free.
+ * cache-control, multipart-threshold) and walks site-dir, then starts
+ * hashing the files in a worker thread. Makes no request, so a bad site (a
+ * symlink out of it, a bad name) stops the run before anything is touched
+ * (AL_ERR_USAGE: exit 2). An unreadable file is found by the hashing: see
+ * al_sync_hash_wait. *out is set even on failure; caller frees with
+ * al_sync_free (which stops and joins the worker).
  * @return 0 or -1
  */
 int al_sync_scan(struct al_run *r, struct al_sync **out);
+
+/**
+ * Waits for al_sync_scan's hashing (the requests before it run meanwhile);
+ * on failure (a file unreadable or changed since the walk) records a failed
+ * "Site" row and keeps the hashing's error. al_sync_apply waits too when the
+ * caller did not. Borrows s. Makes no request. @return 0 or -1
+ */
+int al_sync_hash_wait(struct al_run *r, struct al_sync *s);
 
 /**
  * The rest of al_step_site_with for a sync that al_sync_scan made: resolves

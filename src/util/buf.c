@@ -69,11 +69,6 @@ int al_buf_puts(struct al_buf *b, const char *s)
     return al_buf_append(b, s, strlen(s));
 }
 
-int al_buf_putc(struct al_buf *b, char c)
-{
-    return al_buf_append(b, &c, 1);
-}
-
 int al_buf_vprintf(struct al_buf *b, const char *fmt, va_list ap)
 {
     va_list ap2;

@@ -35,8 +35,20 @@ int al_buf_append(struct al_buf *b, const void *p, size_t n);
 /** Appends a NUL-terminated string (borrowed). @return 0 or -1. */
 int al_buf_puts(struct al_buf *b, const char *s);
 
-/** Appends one byte. @return 0 or -1. */
-int al_buf_putc(struct al_buf *b, char c);
+/**
+ * Appends one byte. @return 0 or -1. Inline: byte-at-a-time readers (the
+ * manifest's lines, escapes) call it for every byte.
+ */
+static inline int al_buf_putc(struct al_buf *b, char c)
+{
+    /* Room for the byte and the NUL, under the cap: al_buf_append's checks, cheaply. */
+    if (b->len < b->max && b->len + 2 <= b->cap) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+        return 0;
+    }
+    return al_buf_append(b, &c, 1);
+}
 
 /** Appends printf-formatted text. @return 0 or -1. */
 int al_buf_printf(struct al_buf *b, const char *fmt, ...) AL_PRINTF(2, 3);

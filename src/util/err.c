@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static struct al_error s_error;
+/* One per thread: the site's hashing worker fails into its own record, which
+ * the main thread takes over when it joins (al_site_hash_end). */
+static _Thread_local struct al_error s_error;
 
 int al_raise(enum al_err_code code, const char *fmt, ...)
 {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * One process-wide error record. A failing function fills it once, where the
+ * One error record per thread (in practice the main thread's; a worker's is
+ * copied over when it is joined). A failing function fills it once, where the
  * context is known, and returns -1 (or NULL); callers pass the failure up
  * without logging it again. main.c maps the code to the exit status.
  */

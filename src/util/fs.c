@@ -3,9 +3,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/err.h"
 
@@ -14,14 +16,12 @@ static int s_cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int al_dir_list(const char *dir, struct al_strv *names)
+/* Lists d into names and closes d. */
+static int s_list(DIR *d, const char *dir, struct al_strv *names)
 {
     struct dirent *de;
     size_t first = names->len;
     int rc = -1;
-    DIR *d = opendir(dir);
-    if (!d)
-        return al_raise(AL_ERR_IO, "cannot open directory %s: %s", dir, strerror(errno));
     while ((errno = 0, de = readdir(d))) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
@@ -38,6 +38,28 @@ int al_dir_list(const char *dir, struct al_strv *names)
 cleanup:
     closedir(d);
     return rc;
+}
+
+int al_dir_list(const char *dir, struct al_strv *names)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return al_raise(AL_ERR_IO, "cannot open directory %s: %s", dir, strerror(errno));
+    return s_list(d, dir, names);
+}
+
+int al_dir_list_fd(int fd, const char *dir, struct al_strv *names)
+{
+    /* fdopendir takes the descriptor it is given: give it a copy. */
+    int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    DIR *d = own >= 0 ? fdopendir(own) : NULL;
+    if (!d) {
+        al_raise(AL_ERR_IO, "cannot open directory %s: %s", dir, strerror(errno));
+        if (own >= 0)
+            close(own);
+        return -1;
+    }
+    return s_list(d, dir, names);
 }
 
 const char *al_temp_dir(void)

@@ -15,6 +15,14 @@
 int al_dir_list(const char *dir, struct al_strv *names);
 
 /**
+ * al_dir_list for a directory already open as fd (borrowed, left open; its
+ * offset is not used), so that the caller can stat the entries with fstatat
+ * instead of resolving each full path again. dir names it in errors.
+ * @return 0 or -1 (AL_ERR_IO naming dir)
+ */
+int al_dir_list_fd(int fd, const char *dir, struct al_strv *names);
+
+/**
  * Where temporary files go: $TMPDIR when set, else /tmp (the image ships an
  * empty /tmp for this). Borrowed from the environment or static.
  */

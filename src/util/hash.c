@@ -162,28 +162,34 @@ void al_hasher_free(struct al_hasher *h)
     free(h);
 }
 
-int al_hash_file(const char *path, uint8_t *md5, uint8_t *sha256, uint64_t *size_out)
+int al_hasher_reset(struct al_hasher *h)
 {
-    enum { CHUNK = 256 * 1024 };
-    int rc = -1;
-    int fd = -1;
-    uint64_t total = 0;
-    char *chunk = NULL;
-    struct al_hasher *h = al_hasher_new(md5 != NULL, sha256 != NULL);
+    /* A NULL type reuses the context's already fetched digest. */
+    if ((h->md5 && !EVP_DigestInit_ex(h->md5, NULL, NULL)) ||
+        (h->sha && !EVP_DigestInit_ex(h->sha, NULL, NULL)))
+        return al_raise(AL_ERR_INTERNAL, "digest reset failed");
+    return 0;
+}
 
-    if (!h)
-        goto cleanup;
-    if (!(chunk = malloc(CHUNK))) {
-        al_raise(AL_ERR_NOMEM, "out of memory");
-        goto cleanup;
-    }
+int al_hash_file_with(struct al_hasher *h,
+                      void *buf,
+                      size_t cap,
+                      const char *path,
+                      uint8_t *md5,
+                      uint8_t *sha256,
+                      uint64_t *size_out)
+{
+    int rc = -1;
+    uint64_t total = 0;
+    int fd;
+
+    if (al_hasher_reset(h))
+        return -1;
     fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        al_raise(AL_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-        goto cleanup;
-    }
+    if (fd < 0)
+        return al_raise(AL_ERR_IO, "cannot open %s: %s", path, strerror(errno));
     for (;;) {
-        ssize_t n = read(fd, chunk, CHUNK);
+        ssize_t n = read(fd, buf, cap);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -192,7 +198,7 @@ int al_hash_file(const char *path, uint8_t *md5, uint8_t *sha256, uint64_t *size
         }
         if (n == 0)
             break;
-        if (al_hasher_update(h, chunk, (size_t)n))
+        if (al_hasher_update(h, buf, (size_t)n))
             goto cleanup;
         total += (uint64_t)n;
     }
@@ -202,8 +208,25 @@ int al_hash_file(const char *path, uint8_t *md5, uint8_t *sha256, uint64_t *size
         *size_out = total;
     rc = 0;
 cleanup:
-    if (fd >= 0)
-        close(fd);
+    close(fd);
+    return rc;
+}
+
+int al_hash_file(const char *path, uint8_t *md5, uint8_t *sha256, uint64_t *size_out)
+{
+    enum { CHUNK = 256 * 1024 };
+    int rc = -1;
+    char *chunk = NULL;
+    struct al_hasher *h = al_hasher_new(md5 != NULL, sha256 != NULL);
+
+    if (!h)
+        goto cleanup;
+    if (!(chunk = malloc(CHUNK))) {
+        al_raise(AL_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    rc = al_hash_file_with(h, chunk, CHUNK, path, md5, sha256, size_out);
+cleanup:
     free(chunk);
     al_hasher_free(h);
     return rc;

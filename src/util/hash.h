@@ -47,6 +47,12 @@ int al_hasher_update(struct al_hasher *h, const void *data, size_t n);
 /** Finishes; unrequested digests are left untouched. @return 0 or -1. */
 int al_hasher_final(struct al_hasher *h, uint8_t md5[AL_MD5_LEN], uint8_t sha256[AL_SHA256_LEN]);
 
+/**
+ * Starts h over for new data, keeping its digests: cheaper than a new hasher
+ * (OpenSSL 3 looks the algorithm up again for each new context). @return 0 or -1.
+ */
+int al_hasher_reset(struct al_hasher *h);
+
 /** Frees h. NULL-safe. */
 void al_hasher_free(struct al_hasher *h);
 
@@ -56,5 +62,19 @@ void al_hasher_free(struct al_hasher *h);
  * @return 0, or -1 (AL_ERR_IO naming the path)
  */
 int al_hash_file(const char *path, uint8_t *md5, uint8_t *sha256, uint64_t *size_out);
+
+/**
+ * al_hash_file with the caller's hasher (reset first, so it may be reused for
+ * many files) and read buffer (buf, cap bytes; both borrowed), for hashing a
+ * whole site without an allocation per file. Digests h was made without are
+ * left untouched. @return 0, or -1 (AL_ERR_IO naming the path)
+ */
+int al_hash_file_with(struct al_hasher *h,
+                      void *buf,
+                      size_t cap,
+                      const char *path,
+                      uint8_t *md5,
+                      uint8_t *sha256,
+                      uint64_t *size_out);
 
 #endif

@@ -153,6 +153,46 @@ TEST(site_md5_refuses_a_file_changed_since_the_scan)
     free(dir);
 }
 
+TEST(site_hash_in_a_worker_matches_the_scan_and_keeps_its_error)
+{
+    char *dir = al_test_tmpdir();
+    struct al_site s;
+    struct al_site_opts o = { dir, "app/", NULL, NULL };
+    s_write(dir, "a/b.js", "abc");
+    s_write(dir, "index.html", "<html>hi</html>");
+    al_site_init(&s);
+    /* The walk alone knows names and sizes, not contents. */
+    ASSERT_OK(al_site_walk(&o, &s));
+    ASSERT_INT_EQ(s.len, 2);
+    ASSERT_INT_EQ(al_site_find(&s, "app/a/b.js")->size, 3);
+    ASSERT_STR_EQ(s.files[0].sha256_hex, "");
+    ASSERT_OK(al_site_hash_begin(&s));
+    ASSERT_OK(al_site_hash_end(&s));
+    ASSERT_OK(al_site_hash_end(&s)); /* nothing left to join */
+    ASSERT_STR_EQ(al_site_find(&s, "app/a/b.js")->sha256_hex,
+                  "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    al_site_clean_up(&s);
+    /* A file changed after the walk: the worker's error comes back on the join. */
+    al_site_init(&s);
+    ASSERT_OK(al_site_walk(&o, &s));
+    s_write(dir, "index.html", "<html>changed</html>");
+    al_error_clear();
+    ASSERT_OK(al_site_hash_begin(&s));
+    ASSERT_FAILS(al_site_hash_end(&s));
+    ASSERT_INT_EQ(al_error_last()->code, AL_ERR_USAGE);
+    ASSERT_CONTAINS(al_error_last()->msg, "index.html changed while airlock ran");
+    al_site_clean_up(&s);
+    /* Cleaning up a running worker stops it and leaves the caller's error alone. */
+    al_site_init(&s);
+    ASSERT_OK(al_site_walk(&o, &s));
+    ASSERT_OK(al_site_hash_begin(&s));
+    al_raise(AL_ERR_AWS, "the request failed");
+    al_site_clean_up(&s);
+    ASSERT_STR_EQ(al_error_last()->msg, "the request failed");
+    s_rm_rf(dir);
+    free(dir);
+}
+
 TEST(site_scan_keys_hashes_and_order)
 {
     char *dir = al_test_tmpdir();
