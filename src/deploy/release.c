@@ -327,68 +327,6 @@ cleanup:
     return rc;
 }
 
-struct s_restore_batch {
-    const struct al_release_store *store;
-    const char *bucket;
-    const struct al_release_file **files;
-    char src[AL_STORE_PREFIX_MAX + 80]; /* one at a time: a call copies it when submitted */
-};
-
-static int s_build_restore_copy(void *user, size_t i, struct al_s3_call *q)
-{
-    struct s_restore_batch *b = user;
-    struct al_s3_copy cp;
-    const struct al_release_file *f = b->files[i];
-    memset(&cp, 0, sizeof(cp));
-    snprintf(b->src, sizeof(b->src), "%sblobs/%s", b->store->prefix, f->sha256);
-    cp.src_bucket = b->store->bucket;
-    cp.src_key = b->src;
-    cp.bucket = b->bucket;
-    cp.key = f->key;
-    cp.replace_meta = true;
-    cp.meta.content_type = f->content_type;
-    cp.meta.cache_control = f->cache_control;
-    cp.meta.sha256_hex = f->sha256;
-    return al_s3_copy_object_call(q, &cp);
-}
-
-/*
- * Writes the given files from the store into the site bucket: packed files
- * through the runner, the others copied server-side from blobs/. files is
- * reordered.
- */
-static int s_copy_phase(struct al_run *r,
-                        const struct al_release_store *store,
-                        const char *bucket,
-                        const struct al_release_file **files,
-                        size_t n)
-{
-    struct s_restore_batch b;
-    struct al_s3_batch batch;
-    size_t n_packed = 0;
-    for (size_t i = 0; i < n; i++)
-        if (files[i]->loc.pack) {
-            const struct al_release_file *t = files[n_packed];
-            files[n_packed++] = files[i];
-            files[i] = t;
-        }
-    if (al_pack_restore(r, store, bucket, files, n_packed))
-        return -1;
-    files += n_packed;
-    n -= n_packed;
-    if (n == 0)
-        return 0;
-    b.store = store;
-    b.bucket = bucket;
-    b.files = files;
-    memset(&batch, 0, sizeof(batch));
-    batch.n = n;
-    batch.build = s_build_restore_copy;
-    batch.user = &b;
-    batch.stop_on_error = true;
-    return al_s3_batch_run(r->aws, &batch, NULL);
-}
-
 /* A release's files by key, sorted, for lookups in O(log n): sites have 100,000 files. */
 struct s_file_index {
     const struct al_release_file **items;
@@ -492,8 +430,8 @@ int al_release_restore(struct al_run *r,
                 nb,
                 plan->stale.len);
     /* Assets first, entry files last: a page never points at a missing asset. */
-    if (s_copy_phase(r, &c->store, target->bucket, phase_a, na) ||
-        s_copy_phase(r, &c->store, target->bucket, phase_b, nb))
+    if (al_pack_restore(r, &c->store, target->bucket, phase_a, na) ||
+        al_pack_restore(r, &c->store, target->bucket, phase_b, nb))
         goto cleanup;
     stats->copied = na + nb;
     rc = 0;

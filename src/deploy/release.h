@@ -3,8 +3,8 @@
  * Releases in the pipeline: the lock around a deploy or rollback, the record
  * a verified deploy leaves, and the restore of a recorded release (stacks
  * through change sets from their stored templates, site keys by server-side
- * copy from the store's blobs, in the deploy's A/B order, stale keys deleted
- * only after verification).
+ * copy from the store's packs and blobs, in the deploy's A/B order, stale
+ * keys deleted only after verification).
  */
 #ifndef AL_DEPLOY_RELEASE_H
 #define AL_DEPLOY_RELEASE_H
@@ -59,8 +59,10 @@ void al_release_end(struct al_run *r, struct al_release_ctx *c);
 /**
  * Records a verified deploy: site files from the sync (or the live release's
  * when the deploy had no site), stack templates (stored as blobs) with
- * parameters and outputs, blobs copied server-side from the site, the
- * manifest, current.json, then retention. @return 0 or -1.
+ * parameters and outputs, the site's new content (the pack staged by
+ * al_release_stage_site; large files copied server-side into blobs/), then
+ * the manifest, live.json and current.json in one round trip, then
+ * retention. @return 0 or -1.
  */
 int al_release_commit(struct al_run *r, struct al_release_ctx *c, const struct al_sync *sync);
 
@@ -82,7 +84,7 @@ void al_restore_plan_clean_up(struct al_restore_plan *p);
 /**
  * Restores target's stacks and site: stacks whose deployed template differs,
  * then every site key whose content differs from `from` (NULL: from a listing
- * of the bucket) copied from blobs/ with its recorded Content-Type and
+ * of the bucket) copied from its pack or blob with its recorded Content-Type and
  * Cache-Control, non-entry files first, entry files last. Keys to delete are
  * left in plan->stale for al_restore_finish. @return 0 or -1.
  */

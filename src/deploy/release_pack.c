@@ -206,48 +206,52 @@ static int s_queue_pack(struct al_run *r, const struct al_release_store *s, stru
     return 0;
 }
 
-struct s_copy_batch {
+/* Server-side copies between the site bucket and blobs/: storing (in) or restoring (out). */
+struct s_blob_copies {
     const struct al_release_store *store;
     const char *site_bucket;
-    const struct al_site_file *const *files;
-    char key[AL_PACK_KEY_MAX]; /* one at a time: a call copies its key when submitted */
+    const struct al_site_file *const *in;     /* storing: these site files into blobs/ */
+    const struct al_release_file *const *out; /* restoring: these files from blobs/ */
+    char blob[AL_PACK_KEY_MAX];               /* one at a time: a call copies it when submitted */
 };
 
-static int s_build_copy(void *user, size_t i, struct al_s3_call *q)
+static int s_build_blob_copy(void *user, size_t i, struct al_s3_call *q)
 {
-    struct s_copy_batch *b = user;
+    struct s_blob_copies *b = user;
     struct al_s3_copy c;
     memset(&c, 0, sizeof(c));
-    snprintf(b->key, sizeof(b->key), "%sblobs/%s", b->store->prefix, b->files[i]->sha256_hex);
-    c.src_bucket = b->site_bucket;
-    c.src_key = b->files[i]->key;
-    c.bucket = b->store->bucket;
-    c.key = b->key;
     c.replace_meta = true;
-    c.meta.content_type = "application/octet-stream";
-    c.meta.sha256_hex = b->files[i]->sha256_hex;
+    if (b->in) {
+        snprintf(b->blob, sizeof(b->blob), "%sblobs/%s", b->store->prefix, b->in[i]->sha256_hex);
+        c.src_bucket = b->site_bucket;
+        c.src_key = b->in[i]->key;
+        c.bucket = b->store->bucket;
+        c.key = b->blob;
+        c.meta.content_type = "application/octet-stream";
+        c.meta.sha256_hex = b->in[i]->sha256_hex;
+    } else {
+        const struct al_release_file *f = b->out[i];
+        snprintf(b->blob, sizeof(b->blob), "%sblobs/%s", b->store->prefix, f->sha256);
+        c.src_bucket = b->store->bucket;
+        c.src_key = b->blob;
+        c.bucket = b->site_bucket;
+        c.key = f->key;
+        c.meta.content_type = f->content_type;
+        c.meta.cache_control = f->cache_control;
+        c.meta.sha256_hex = f->sha256;
+    }
     return al_s3_copy_object_call(q, &c);
 }
 
-/* Copies the large files server-side into blobs/ (they are in the site bucket already). */
-static int s_copy_large(struct al_run *r,
-                        const struct al_release_store *s,
-                        const char *site_bucket,
-                        const struct al_site_file *const *files,
-                        size_t n)
+static int s_run_blob_copies(struct al_run *r, struct s_blob_copies *b, size_t n)
 {
-    struct s_copy_batch cb;
     struct al_s3_batch batch;
     if (!n)
         return 0;
-    memset(&cb, 0, sizeof(cb));
-    cb.store = s;
-    cb.site_bucket = site_bucket;
-    cb.files = files;
     memset(&batch, 0, sizeof(batch));
     batch.n = n;
-    batch.build = s_build_copy;
-    batch.user = &cb;
+    batch.build = s_build_blob_copy;
+    batch.user = b;
     batch.stop_on_error = true;
     return al_s3_batch_run(r->aws, &batch, NULL);
 }
@@ -335,6 +339,8 @@ int al_pack_finish(struct al_run *r,
                    const char *site_bucket,
                    struct al_pack_job *job)
 {
+    /* Large and empty files: in the site bucket already, copied from there. */
+    struct s_blob_copies b = { s, site_bucket, job->large, NULL, "" };
     if (job->in_flight && al_aws_run(r->aws))
         return -1;
     if (job->queued && job->resp.failed) {
@@ -347,7 +353,7 @@ int al_pack_finish(struct al_run *r,
         if (al_s3_upload_multipart(r->aws, &p, 0, NULL, NULL, NULL))
             return -1;
     }
-    if (s_copy_large(r, s, site_bucket, job->large, job->n_large))
+    if (s_run_blob_copies(r, &b, job->n_large))
         return -1;
     job->saved.copied = job->n_large;
     return 0;
@@ -486,13 +492,23 @@ int al_pack_restore(struct al_run *r,
                     const struct al_release_store *s,
                     const char *bucket,
                     const struct al_release_file **files,
-                    size_t n)
+                    size_t n_files)
 {
     struct s_round rd;
+    struct s_blob_copies b = { s, bucket, NULL, NULL, "" };
+    size_t n = 0;
     int rc = 0;
     memset(&rd, 0, sizeof(rd));
     rd.store = s;
     rd.bucket = bucket;
+    /* Packed files first in files, the ones in blobs/ after them. */
+    for (size_t i = 0; i < n_files; i++)
+        if (files[i]->loc.pack) {
+            const struct al_release_file *t = files[n];
+            files[n++] = files[i];
+            files[i] = t;
+        }
+    b.out = files + n;
     for (size_t i = 0; i < n; i++)
         if (files[i]->size == 0 || files[i]->size > AL_PACK_MEMBER_MAX)
             return al_raise(AL_ERR_PARSE,
@@ -519,5 +535,5 @@ int al_pack_restore(struct al_run *r,
         free(rd.upload_ids);
         free(rd.etags);
     }
-    return rc;
+    return rc ? rc : s_run_blob_copies(r, &b, n_files - n);
 }

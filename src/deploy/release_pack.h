@@ -85,11 +85,11 @@ int al_pack_finish(struct al_run *r,
 void al_pack_job_clean_up(struct al_run *r, struct al_pack_job *job);
 
 /**
- * Writes files[0..n-1] (located in packs) into bucket under their keys with
- * their content type, cache control and SHA-256, server-side: for each, a
- * multipart upload whose one part is copied from its range of the pack
- * (UploadPartCopy). files is reordered (a failed round aborts its uploads).
- * @return 0 or -1.
+ * Writes files[0..n-1] (borrowed) into bucket under their keys with their
+ * content type, cache control and SHA-256, all server-side: a packed file by
+ * a multipart upload whose one part is copied from its range of the pack
+ * (UploadPartCopy; a failed round aborts its uploads), the others by
+ * CopyObject from blobs/. files is reordered. @return 0 or -1.
  */
 int al_pack_restore(struct al_run *r,
                     const struct al_release_store *s,
