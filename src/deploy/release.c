@@ -201,6 +201,7 @@ int al_release_commit(struct al_run *r, struct al_release_ctx *c, const struct a
         rel.site = al_sync_site(sync);
         if (al_str_set(&rel.bucket, al_sync_bucket(sync)) ||
             al_str_set(&rel.prefix, prefix ? prefix : "") ||
+            /* The pipeline stages before the sync; a caller that did not, stages here. */
             (!c->pack.staged && al_release_stage_site(r, c, sync)) ||
             al_pack_finish(r, &c->store, rel.bucket, &c->pack))
             goto cleanup;

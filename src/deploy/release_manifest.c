@@ -97,7 +97,7 @@ const char *al_release_intern(struct al_release *r, const char *s)
     return s_intern(&r->strings, s, AL_RELEASE_MAX_STRINGS, "content types and cache controls");
 }
 
-bool al_release_pack_name_valid(const char *name)
+bool al_release_id_valid(const char *name)
 {
     if (!name || strlen(name) != AL_PACK_NAME_LEN)
         return false;
@@ -109,7 +109,7 @@ bool al_release_pack_name_valid(const char *name)
 
 const char *al_release_intern_pack(struct al_release *r, const char *name)
 {
-    if (!al_release_pack_name_valid(name)) {
+    if (!al_release_id_valid(name)) {
         al_raise(AL_ERR_PARSE, "'%.40s' is not a pack name", name ? name : "");
         return NULL;
     }
@@ -329,7 +329,7 @@ static int s_get_record(const json_t *o, const char *name, char out[AL_RECORD_ID
     out[0] = '\0';
     if (s_get_str(o, "record", name, false, &v))
         return -1;
-    if (v && !al_release_pack_name_valid(v)) {
+    if (v && !al_release_id_valid(v)) {
         free(v);
         return al_raise(AL_ERR_PARSE, "%s: 'record' is not a record id", name);
     }
@@ -461,8 +461,7 @@ static int s_read_file(const json_t *f,
         !(rf->cache_control = al_release_intern(r, cc)))
         goto cleanup;
     if (pack) {
-        if (!al_release_pack_name_valid(pack) || !json_is_integer(at) ||
-            json_integer_value(at) < 0) {
+        if (!al_release_id_valid(pack) || !json_is_integer(at) || json_integer_value(at) < 0) {
             al_raise(
               AL_ERR_PARSE, "%s: site.files[%zu] has a bad pack location (pack, at)", name, i);
             goto cleanup;

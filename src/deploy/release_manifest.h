@@ -111,7 +111,7 @@ size_t al_release_n_files(const struct al_release *r);
 const char *al_release_intern_pack(struct al_release *r, const char *name);
 
 /** True when name is a pack name or record id (32 lower-case hex digits). */
-bool al_release_pack_name_valid(const char *name);
+bool al_release_id_valid(const char *name);
 
 /**
  * Writes r as one JSON document to out, streamed: the header on the first

@@ -243,17 +243,24 @@ static int s_build_blob_copy(void *user, size_t i, struct al_s3_call *q)
     return al_s3_copy_object_call(q, &c);
 }
 
-static int s_run_blob_copies(struct al_run *r, struct s_blob_copies *b, size_t n)
+/* Runs n calls of build (done may be NULL); stop: submit nothing more after a failure. */
+static int s_batch(struct al_run *r,
+                   size_t n,
+                   al_s3_batch_build_fn build,
+                   al_s3_batch_done_fn done,
+                   void *user,
+                   bool stop)
 {
-    struct al_s3_batch batch;
+    struct al_s3_batch b;
     if (!n)
         return 0;
-    memset(&batch, 0, sizeof(batch));
-    batch.n = n;
-    batch.build = s_build_blob_copy;
-    batch.user = b;
-    batch.stop_on_error = true;
-    return al_s3_batch_run(r->aws, &batch, NULL);
+    memset(&b, 0, sizeof(b));
+    b.n = n;
+    b.build = build;
+    b.done = done;
+    b.user = user;
+    b.stop_on_error = stop;
+    return al_s3_batch_run(r->aws, &b, NULL);
 }
 
 int al_pack_stage(struct al_run *r,
@@ -353,7 +360,7 @@ int al_pack_finish(struct al_run *r,
         if (al_s3_upload_multipart(r->aws, &p, 0, NULL, NULL, NULL))
             return -1;
     }
-    if (s_run_blob_copies(r, &b, job->n_large))
+    if (s_batch(r, job->n_large, s_build_blob_copy, NULL, &b, true))
         return -1;
     job->saved.copied = job->n_large;
     return 0;
@@ -439,13 +446,14 @@ static void s_step_done(void *user, size_t i, struct al_http_response *resp)
 {
     struct s_round *rd = user;
     int bad = 0;
-    if (resp->failed || rd->has_err)
+    if (resp->failed)
         return;
+    /* Every upload started is kept, even after a failure: the round aborts them all. */
     if (rd->step == STEP_CREATE)
         bad = !(rd->upload_ids[i] = al_s3_parse_upload_id(resp));
     else if (rd->step == STEP_COPY)
         bad = al_s3_parse_result_etag(resp, rd->etags[i]);
-    if (bad) {
+    if (bad && !rd->has_err) {
         rd->err = *al_error_last();
         rd->has_err = true;
     }
@@ -453,15 +461,9 @@ static void s_step_done(void *user, size_t i, struct al_http_response *resp)
 
 static int s_run_step(struct al_run *r, struct s_round *rd, enum s_step step, size_t n)
 {
-    struct al_s3_batch b;
-    memset(&b, 0, sizeof(b));
     rd->step = step;
-    b.n = n;
-    b.build = s_build_step;
-    b.done = s_step_done;
-    b.user = rd;
-    b.stop_on_error = true;
-    if (al_s3_batch_run(r->aws, &b, NULL))
+    /* Every abort is sent, whatever became of the others. */
+    if (s_batch(r, n, s_build_step, s_step_done, rd, step != STEP_ABORT))
         return -1;
     if (rd->has_err) {
         *al_error_mut() = rd->err;
@@ -475,10 +477,15 @@ static void s_abort_round(struct al_run *r, struct s_round *rd, size_t n)
 {
     struct al_error saved = *al_error_last();
     size_t k = 0;
+    /* The started uploads to the front; each id stays in exactly one slot (freed once). */
     for (size_t i = 0; i < n; i++)
         if (rd->upload_ids[i]) {
+            const struct al_release_file *f = rd->files[k];
             rd->files[k] = rd->files[i];
-            rd->upload_ids[k++] = rd->upload_ids[i];
+            rd->files[i] = f;
+            rd->upload_ids[k] = rd->upload_ids[i];
+            if (k++ != i)
+                rd->upload_ids[i] = NULL;
         }
     rd->has_err = false;
     if (k && s_run_step(r, rd, STEP_ABORT, k))
@@ -535,5 +542,5 @@ int al_pack_restore(struct al_run *r,
         free(rd.upload_ids);
         free(rd.etags);
     }
-    return rc ? rc : s_run_blob_copies(r, &b, n_files - n);
+    return rc ? rc : s_batch(r, n_files - n, s_build_blob_copy, NULL, &b, true);
 }

@@ -795,13 +795,13 @@ int al_store_prune(struct al_run *r,
                    const struct al_release_current *cur,
                    const struct al_strv *listed)
 {
-    struct al_strv names, versions, keep_blobs, del, have; /* keep_blobs: blob hashes, pack names */
+    struct al_strv names, versions, wanted, del, have; /* wanted: blob hashes, pack names */
     char key[AL_STORE_KEY_MAX];
     int rc = -1;
 
     al_strv_init(&names);
     al_strv_init(&versions);
-    al_strv_init(&keep_blobs);
+    al_strv_init(&wanted);
     al_strv_init(&del);
     al_strv_init(&have);
     /* Blobs become unreferenced only when a manifest goes: nothing to do while all are kept. */
@@ -834,23 +834,23 @@ int al_store_prune(struct al_run *r,
         }
         /* A packed file keeps its pack; the others (and templates) their blobs. */
         for (size_t k = 0; found && k < rel.n_files; k++)
-            if (al_strv_push(&keep_blobs,
+            if (al_strv_push(&wanted,
                              rel.files[k].loc.pack ? rel.files[k].loc.pack : rel.files[k].sha256))
                 break;
         for (size_t k = 0; found && k < rel.n_stacks; k++)
-            if (al_strv_push(&keep_blobs, rel.stacks[k].template_sha256))
+            if (al_strv_push(&wanted, rel.stacks[k].template_sha256))
                 break;
         al_release_clean_up(&rel);
     }
-    if (keep_blobs.len > 1)
-        qsort(keep_blobs.items, keep_blobs.len, sizeof(char *), s_cmp_str);
+    if (wanted.len > 1)
+        qsort(wanted.items, wanted.len, sizeof(char *), s_cmp_str);
     for (size_t f = 0; f < 2; f++) {
         static const char *const folders[] = { "blobs/", "packs/" };
         al_strv_clean_up(&have);
         if (s_folder_names(r, s, folders[f], &have))
             goto cleanup;
         for (size_t i = 0; i < have.len; i++) {
-            if (s_has(&keep_blobs, have.items[i]))
+            if (s_has(&wanted, have.items[i]))
                 continue;
             snprintf(key, sizeof(key), "%s%s%s", s->prefix, folders[f], have.items[i]);
             if (al_strv_push(&del, key))
@@ -870,7 +870,7 @@ int al_store_prune(struct al_run *r,
 cleanup:
     al_strv_clean_up(&names);
     al_strv_clean_up(&versions);
-    al_strv_clean_up(&keep_blobs);
+    al_strv_clean_up(&wanted);
     al_strv_clean_up(&del);
     al_strv_clean_up(&have);
     return rc;

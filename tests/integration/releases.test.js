@@ -62,6 +62,15 @@ function makeV2(v1dir, v2dir) {
   fs.writeFileSync(path.join(v2dir, 'index.html'), '<html>v2</html>');
 }
 
+// A fresh double with v1 (40 files) deployed, then v2 (makeV2), both under root.
+async function deployV1V2(root) {
+  await fresh();
+  const v1 = makeSite(path.join(root, 'v1'), { n: 40, version: 'v1' });
+  assert.equal(runAirlock(double, { inputs: deployInputs(v1.dir, 'v1') }).status, 0);
+  makeV2(v1.dir, path.join(root, 'v2'));
+  assert.equal(runAirlock(double, { inputs: deployInputs(path.join(root, 'v2'), 'v2') }).status, 0);
+}
+
 test('deploy v1, v2, then rollback to v1 restores the bucket byte for byte by server-side copy', async () => {
   await fresh();
   const root = tmpdir('rel');
@@ -101,6 +110,35 @@ test('deploy v1, v2, then rollback to v1 restores the bucket byte for byte by se
   assert.equal(copies.length, 27, calls.map((c) => c.operation).join(', '));
   assert.ok(copies.every((c) => c.status === 200 && c.bytesIn === 0));
   assert.match(r.summary, /restored/);
+
+  // live.json still holds v2's manifest: the next deploy must see that
+  // current.json names v1 by another record and read v1's manifest instead,
+  // or it would believe v2's files are live and upload nothing.
+  const b2 = (await double.calls()).length;
+  r = runAirlock(double, { inputs: deployInputs(path.join(root, 'v2'), 'v2-again', { 'health-expect-version': '' }) });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.equal(r.outputs['files-uploaded'], '25');
+  await assertBucketIs(readTree(path.join(root, 'v2')));
+  const reads = (await double.calls()).slice(b2).filter((c) => c.operation === 'GetObject' && c.bucket === STORE_BUCKET).map((c) => c.key);
+  assert.deepEqual(reads.sort(), [`${STORE}current.json`, `${STORE}live.json`, `${STORE}releases/v1.json`]);
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+test('a restore that fails half-way aborts every multipart upload it started', async () => {
+  const root = tmpdir('rel');
+  await deployV1V2(root);
+  // A copy fails once every upload is open; then a start fails among the others.
+  for (const operation of ['UploadPartCopy', 'CreateMultipartUpload']) {
+    await double.control('faults', { rules: [{ service: 's3', operation, status: 500, code: 'InternalError', count: 1 }] });
+    const r = runAirlock(double, { inputs: { command: 'rollback', version: 'v1', confirmation: 'rollback', 'max-attempts': '1' } });
+    await double.control('faults', { rules: [] });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout + r.stderr, new RegExp(operation));
+    const st = await double.state();
+    assert.deepEqual(Object.keys(st.uploads || {}), [], `${operation}: no multipart upload left open`);
+    // The live site is still v2: nothing was completed.
+    await assertBucketIs(readTree(path.join(root, 'v2')));
+  }
   fs.rmSync(root, { recursive: true, force: true });
 });
 
@@ -178,12 +216,8 @@ test('an unknown version exits 2 listing the newest releases and changes nothing
 });
 
 test('an unhealthy v3 is rolled back to v2 automatically: exit 1, status rolled-back', async () => {
-  await fresh();
   const root = tmpdir('rel');
-  const v1 = makeSite(path.join(root, 'v1'), { n: 40, version: 'v1' });
-  assert.equal(runAirlock(double, { inputs: deployInputs(v1.dir, 'v1') }).status, 0);
-  makeV2(v1.dir, path.join(root, 'v2'));
-  assert.equal(runAirlock(double, { inputs: deployInputs(path.join(root, 'v2'), 'v2') }).status, 0);
+  await deployV1V2(root);
   const v2files = readTree(path.join(root, 'v2'));
   const v3 = makeSite(path.join(root, 'v3'), { n: 20, version: 'v3', seed: 3 });
   await double.control('script', { app: { failVersions: ['v3'] } });
